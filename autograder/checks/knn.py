@@ -1,0 +1,183 @@
+"""Checks of the knn assignment (catalog: SPEC.md, "knn")."""
+import numpy as np
+
+from reference import knn as ref
+
+from ..cases import cases, sizes
+from ..compare import check_array
+from ..errors import CheckFailed
+from ..registry import Assignment
+
+ASSIGNMENT = Assignment("knn", "k-nearest neighbours")
+DISTANCES = ("compute_distances_two_loops", "compute_distances_one_loop",
+             "compute_distances_no_loops")
+for _name in DISTANCES:
+    ASSIGNMENT.function(_name, ("X_test", "X_train"), loops_allowed=_name != DISTANCES[2])
+ASSIGNMENT.function("predict_labels", ("dists", "y_train", "k"))
+ASSIGNMENT.function("cross_validate_k", ("X", "y", "k_choices", "num_folds"))
+
+DIST_ATOL = 1e-7   # scaled by the largest distance: room for the a^2 + b^2 - 2ab form
+
+
+def _points_case():
+    return cases(num_test=sizes(1, 7), num_train=sizes(1, 9), D=sizes(1, 6),
+                 scale=sizes(0, 3), shared=sizes(0, 2))
+
+
+def _points(case):
+    """X_test, X_train with ``shared`` test rows copied from X_train (distance 0)."""
+    rng = case.rng()
+    scale = 10.0 ** (case.scale - 1)                        # 0.1 .. 100
+    X_train = rng.standard_normal((case.num_train, case.D)) * scale  # (num_train, D)
+    X_test = rng.standard_normal((case.num_test, case.D)) * scale    # (num_test, D)
+    for i in range(min(case.shared, case.num_test)):
+        X_test[i] = X_train[rng.integers(case.num_train)]
+    return X_test, X_train
+
+
+def _declare_distance_tests(name):
+    @ASSIGNMENT.test(name, points=2, name="matches_reference", hidden=True)
+    def matches_reference(t):
+        """Distances agree with the reference on generated inputs (some points shared)."""
+        def body(case):
+            X_test, X_train = _points(case)
+            got = t.call(name, X_test, X_train)
+            check_array("dists", got, ref.compute_distances_no_loops(X_test, X_train),
+                        atol=DIST_ATOL)
+        t.examples(_points_case(), body)
+
+    @ASSIGNMENT.test(name, points=1, name="metric_properties")
+    def metric_properties(t):
+        """dists(X, X) is symmetric, non-negative, zero on the diagonal, never NaN."""
+        X = t.rng.standard_normal((6, 5)) * 3.0                   # (6, 5)
+        X[4] = X[1]                                              # a repeated point
+        got = t.call(name, X, X.copy())
+        check_array("dists", got, ref.compute_distances_no_loops(X, X), atol=DIST_ATOL)
+        if np.isnan(got).any():
+            raise CheckFailed("dists contains NaN (distances of identical points must be 0)")
+        if (got < 0).any():
+            raise CheckFailed("dists has negative entries")
+        scale = float(np.max(got))
+        if not np.allclose(got, got.T, rtol=0, atol=DIST_ATOL * scale):
+            raise CheckFailed("dists(X, X) is not symmetric")
+        check_array("diagonal of dists(X, X)", np.diag(got).copy(), np.zeros(6),
+                    rtol=0, atol=DIST_ATOL * scale)
+
+
+for _name in DISTANCES:
+    _declare_distance_tests(_name)
+
+
+@ASSIGNMENT.test("compute_distances_no_loops", points=1)
+def no_python_loops(t):
+    """No for/while loop or comprehension in the function (or helpers it calls)."""
+    t.require_no_loops("compute_distances_no_loops")
+
+
+@ASSIGNMENT.test("compute_distances_no_loops", points=1, hidden=True)
+def no_3d_temporary(t):
+    """Peak memory stays far below a (num_test, num_train, D) temporary."""
+    num_test, num_train, D = 40, 120, 500
+    X_train = t.rng.standard_normal((num_train, D))
+    X_test = t.rng.standard_normal((num_test, D))
+    outcome = t.call_full("compute_distances_no_loops", X_test, X_train, measure_memory=True)
+    check_array("dists", outcome.value, ref.compute_distances_no_loops(X_test, X_train),
+                atol=DIST_ATOL)
+    temporary = num_test * num_train * D * 8
+    if outcome.peak_bytes is not None and outcome.peak_bytes > temporary // 4:
+        raise CheckFailed(
+            "compute_distances_no_loops allocated %.1f MB at its peak for num_test=%d, "
+            "num_train=%d, D=%d: it builds a (num_test, num_train, D) temporary (%.1f MB); "
+            "expand ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b instead"
+            % (outcome.peak_bytes / 1e6, num_test, num_train, D, temporary / 1e6))
+
+
+# ------------------------------------------------------------------ predict_labels
+def _labels_case():
+    return cases(num_test=sizes(1, 6), num_train=sizes(1, 12), classes=sizes(2, 5),
+                 k=sizes(1, 7))
+
+
+@ASSIGNMENT.test("predict_labels", points=1)
+def nearest_neighbour(t):
+    """k=1 predicts the label of the closest training point, as an int array."""
+    dists = t.rng.random((5, 8)) + 0.1                          # (num_test, num_train)
+    y_train = t.rng.integers(0, 4, size=8)
+    got = t.call("predict_labels", dists, y_train, 1)
+    check_array("y_pred", got, ref.predict_labels(dists, y_train, k=1), integer=True)
+
+
+@ASSIGNMENT.test("predict_labels", points=2, name="matches_reference", hidden=True)
+def labels_match_reference(t):
+    """Majority vote of the k nearest on generated inputs, ties included."""
+    def body(case):
+        rng = case.rng()
+        # Few distinct distance values and labels, so equal distances and tied
+        # votes both occur.
+        dists = rng.integers(1, 6, size=(case.num_test, case.num_train)).astype(np.float64)
+        y_train = rng.integers(0, case.classes, size=case.num_train)
+        k = min(case.k, case.num_train)
+        got = t.call("predict_labels", dists, y_train, k)
+        check_array("y_pred (k=%d)" % k, got, ref.predict_labels(dists, y_train, k=k),
+                    integer=True)
+    t.examples(_labels_case(), body)
+
+
+@ASSIGNMENT.test("predict_labels", points=1)
+def tied_vote_goes_to_smallest_label(t):
+    """Two labels with the same number of votes: the smaller label wins."""
+    dists = np.array([[0.1, 0.2, 0.3, 0.4, 9.0],
+                      [0.4, 0.3, 0.2, 0.1, 9.0]])
+    y_train = np.array([3, 1, 3, 1, 0])
+    got = t.call("predict_labels", dists, y_train, 4)
+    check_array("y_pred (k=4, votes 3:2 and 1:2)", got, np.array([1, 1]), integer=True)
+
+
+@ASSIGNMENT.test("predict_labels", points=1)
+def equal_distances_keep_order(t):
+    """Equal distances are ranked in training order (stable sort)."""
+    dists = np.array([[2.0, 1.0, 1.0, 1.0, 3.0]])
+    y_train = np.array([0, 4, 2, 2, 1])
+    got = t.call("predict_labels", dists, y_train, 1)
+    check_array("y_pred (k=1, three points at the same distance)", got, np.array([4]),
+                integer=True)
+
+
+# ------------------------------------------------------------------ cross_validate_k
+def _cv_data(rng, n=23, D=3, classes=3):
+    y = rng.integers(0, classes, size=n)
+    X = rng.standard_normal((n, D)) + 1.5 * y[:, None]          # (n, D), some structure
+    return X, y
+
+
+def _check_cv(got, expected):
+    if not isinstance(got, dict):
+        raise CheckFailed("cross_validate_k: expected a dict {k: [accuracy per fold]}, got %s"
+                          % type(got).__name__)
+    missing = sorted(set(expected) - set(got))
+    if missing:
+        raise CheckFailed("cross_validate_k: the result has no entry for k=%s (keys: %s)"
+                          % (missing[0], sorted(got, key=str)))
+    for k, folds in expected.items():
+        value = got[k]
+        arr = np.asarray(value, dtype=np.float64) if isinstance(value, (list, tuple)) else value
+        check_array("accuracies[k=%d]" % k, arr, np.array(folds), rtol=1e-9, atol=1e-12)
+
+
+@ASSIGNMENT.test("cross_validate_k", points=2)
+def folds_match_reference(t):
+    """Accuracy per fold for each k, folds from np.array_split in order."""
+    X, y = _cv_data(t.rng)
+    k_choices = [1, 3, 5]
+    got = t.call("cross_validate_k", X, y, k_choices, 5)
+    _check_cv(got, ref.cross_validate_k(X, y, k_choices, num_folds=5))
+
+
+@ASSIGNMENT.test("cross_validate_k", points=1, hidden=True)
+def other_fold_counts(t):
+    """Uneven folds (n not divisible by num_folds) and the default num_folds."""
+    X, y = _cv_data(t.rng, n=17)
+    got = t.call("cross_validate_k", X, y, [2, 4], 3)
+    _check_cv(got, ref.cross_validate_k(X, y, [2, 4], num_folds=3))
+    got = t.call("cross_validate_k", X, y, [1])
+    _check_cv(got, ref.cross_validate_k(X, y, [1]))

@@ -1,0 +1,80 @@
+"""Declaring checks: each catalog function of an assignment gets its tests, once.
+
+The same declarations serve the notebook check cells, the nbgrader grade cells and
+the command-line grader.  A test is a function ``test(t)`` taking a
+``autograder.context.TestContext``; it passes by returning and fails by raising
+``CheckFailed`` with the feedback.
+"""
+import importlib
+from dataclasses import dataclass, field
+
+from .errors import UsageError
+
+ASSIGNMENT_MODULES = ("knn", "linear_classifiers")
+
+
+@dataclass
+class Test:
+    name: str               # unique within the assignment: "<function>.<what>"
+    function: str           # the catalog function it grades
+    points: float
+    run: object             # callable(t)
+    hidden: bool = False    # hidden tests run only in grade cells and the CLI
+    doc: str = ""
+
+
+@dataclass
+class Function:
+    name: str
+    params: tuple           # parameter names, for feedback ("X_train was modified")
+    may_modify: tuple = ()  # parameters the catalog allows it to change (state dicts)
+    loops_allowed: bool = True
+
+
+@dataclass
+class Assignment:
+    id: str
+    title: str
+    functions: dict = field(default_factory=dict)
+    tests: list = field(default_factory=list)
+
+    def function(self, name, params, may_modify=(), loops_allowed=True):
+        self.functions[name] = Function(name, tuple(params), tuple(may_modify), loops_allowed)
+
+    def test(self, function, points, hidden=False, name=None):
+        """Decorator registering ``run(t)`` as a test of ``function``."""
+        if function not in self.functions:
+            raise UsageError("unknown function %s in %s" % (function, self.id))
+
+        def register(run):
+            test_name = "%s.%s" % (function, name or run.__name__)
+            self.tests.append(Test(test_name, function, float(points), run, hidden,
+                                   (run.__doc__ or "").strip()))
+            return run
+        return register
+
+    @property
+    def max_score(self):
+        return sum(t.points for t in self.tests)
+
+
+def load(assignment_id):
+    """The Assignment declared in ``autograder.checks.<id>``."""
+    if assignment_id not in ASSIGNMENT_MODULES:
+        raise UsageError("unknown assignment %r%s" % (assignment_id, did_you_mean(
+            assignment_id, ASSIGNMENT_MODULES)))
+    module = importlib.import_module("autograder.checks.%s" % assignment_id)
+    return module.ASSIGNMENT
+
+
+def all_assignments():
+    return [load(a) for a in ASSIGNMENT_MODULES]
+
+
+def did_you_mean(word, choices):
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    if close:
+        return " (did you mean %s?)" % close[0]
+    return " (choose from %s)" % ", ".join(choices)

@@ -1,0 +1,96 @@
+"""Render grading results: text for people, JSON for CI (the SPEC's format)."""
+import json
+
+
+def to_dict(reports):
+    tests = []
+    for rep in reports:
+        for r in rep.results:
+            tests.append({"name": r.name, "assignment": r.assignment, "function": r.function,
+                          "score": r.score, "max_score": r.max_score, "status": r.status,
+                          "feedback": r.feedback, "hidden": r.hidden, "submission": rep.path})
+    return {
+        "score": sum(rep.score for rep in reports),
+        "max_score": sum(rep.max_score for rep in reports),
+        "tests": tests,
+        "submissions": [{"path": rep.path, "assignment": rep.assignment, "score": rep.score,
+                         "max_score": rep.max_score, "seconds": round(rep.seconds, 3),
+                         "load_errors": [_load_error(e) for e in rep.load_errors]}
+                        for rep in reports],
+    }
+
+
+def _load_error(e):
+    return "%s: %s%s" % (e.get("type"), e.get("message"), e.get("where", ""))
+
+
+def render_json(reports):
+    return json.dumps(to_dict(reports), indent=2)
+
+
+def render_gradescope(reports):
+    """Gradescope's results.json: one test per check, visibility by hidden flag."""
+    data = to_dict(reports)
+    return json.dumps({
+        "score": data["score"],
+        "tests": [{"name": t["name"], "score": t["score"], "max_score": t["max_score"],
+                   "status": "passed" if t["status"] == "passed" else "failed",
+                   "output": t["feedback"] or t["status"],
+                   "visibility": "after_published" if t["hidden"] else "visible"}
+                  for t in data["tests"]],
+    }, indent=2)
+
+
+def render_junit(reports):
+    """JUnit XML, one testsuite per submission, for CI dashboards."""
+    from xml.etree import ElementTree as ET
+
+    root = ET.Element("testsuites")
+    for rep in reports:
+        suite = ET.SubElement(root, "testsuite", name="%s:%s" % (rep.assignment, rep.path),
+                              tests=str(len(rep.results)),
+                              failures=str(sum(r.status == "failed" for r in rep.results)),
+                              errors=str(sum(r.status in ("error", "timeout")
+                                             for r in rep.results)),
+                              time="%.3f" % rep.seconds)
+        for r in rep.results:
+            case = ET.SubElement(suite, "testcase", classname=r.assignment, name=r.name)
+            if r.status == "failed":
+                ET.SubElement(case, "failure", message=r.feedback).text = r.feedback
+            elif r.status != "passed":
+                ET.SubElement(case, "error", message=r.feedback, type=r.status).text = r.feedback
+    return ET.tostring(root, encoding="unicode") + "\n"
+
+
+RENDERERS = {"text": None, "json": render_json, "gradescope": render_gradescope,
+             "junit": render_junit}
+
+
+def render(reports, fmt):
+    return (RENDERERS[fmt] or render_text)(reports)
+
+
+STATUS_MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT"}
+
+
+def render_text(reports):
+    lines = []
+    for rep in reports:
+        lines.append("%s  (%s)  %s / %s points" % (rep.path, rep.assignment,
+                                                  _num(rep.score), _num(rep.max_score)))
+        for e in rep.load_errors:
+            lines.append("  note: while loading, %s" % _load_error(e))
+        width = max([len(r.name) for r in rep.results] + [10])
+        for r in rep.results:
+            lines.append("  %-7s %-*s %5s/%-4s" % (STATUS_MARK[r.status], width, r.name,
+                                                  _num(r.score), _num(r.max_score)))
+            if r.feedback:
+                lines.append("          %s" % r.feedback)
+    if len(reports) > 1:
+        lines.append("Total: %s / %s points" % (_num(sum(r.score for r in reports)),
+                                                 _num(sum(r.max_score for r in reports))))
+    return "\n".join(lines) + "\n"
+
+
+def _num(x):
+    return ("%g" % x)
