@@ -1,0 +1,47 @@
+"""Shared helpers for the test suite: grade source text in-process (the judge) with
+the real isolated worker, and run the CLI as a subprocess."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+from autograder import runner
+from autograder.submission import Submission
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SUBMISSIONS = os.path.join(ROOT, "tests", "submissions")
+
+
+def solution_source(assignment):
+    with open(os.path.join(SUBMISSIONS, "%s_solution.py" % assignment)) as f:
+        return f.read()
+
+
+def grade_source(source, assignment, only=(), **options):
+    """Grade a submission given as source text; returns {test name: TestResult} and
+    the SubmissionReport."""
+    sub = Submission("<test>", [{"source": textwrap.dedent(source), "label": "cell 1"}],
+                     assignment)
+    opts = runner.Options(assignment=assignment, only=tuple(only), **options)
+    report = runner.grade_submission(sub, opts)
+    return {r.name: r for r in report.results}, report
+
+
+def with_replacement(assignment, function_source):
+    """The correct solution with one function replaced (defined again after it)."""
+    return solution_source(assignment) + "\n\n" + textwrap.dedent(function_source)
+
+
+def run_cli(*args, cwd=None, timeout=300):
+    """Run ``python -m autograder ARGS``; returns the CompletedProcess."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True,
+                          text=True, cwd=cwd or ROOT, env=env, timeout=timeout)
+
+
+def cli_json(*args, **kwargs):
+    proc = run_cli(*args, "--format", "json", **kwargs)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)

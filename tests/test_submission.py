@@ -1,0 +1,74 @@
+"""Reading submissions: notebooks, .py files, folders, and every way they can be bad."""
+import json
+
+import pytest
+
+from autograder import runner, submission
+from autograder.errors import SubmissionError
+
+
+def write_nb(path, cells, metadata=None):
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5,
+                                "metadata": metadata or {}, "cells": cells}))
+    return str(path)
+
+
+def code(src, **nbgrader):
+    meta = {"nbgrader": nbgrader} if nbgrader else {}
+    return {"cell_type": "code", "source": src, "metadata": meta, "outputs": [],
+            "execution_count": None}
+
+
+def test_notebook_cells_are_labelled_and_grade_cells_skipped(tmp_path):
+    path = write_nb(tmp_path / "knn.ipynb", [
+        {"cell_type": "markdown", "source": "# hi", "metadata": {}},
+        code(["import numpy as np\n", "x = 1"]),
+        code("check('f')", grade=True, solution=False, points=1),
+        code("def f(): pass", grade=False, solution=True),
+    ])
+    sub = submission.read(path)
+    assert sub.assignment == "knn"
+    assert sub.cells == [{"source": "import numpy as np\nx = 1", "label": "cell 2"},
+                         {"source": "def f(): pass", "label": "cell 4"}]
+
+
+def test_python_file_is_split_into_statements_keeping_line_numbers(tmp_path):
+    path = tmp_path / "whatever.py"
+    path.write_text("import autograder_missing\n\ndef f():\n    return 1\n")
+    sub = submission.read(str(path))
+    assert sub.cells[0]["source"].splitlines() == ["import autograder_missing"]
+    assert sub.cells[1]["source"].splitlines()[2] == "def f():"     # still line 3
+    assert {c["label"] for c in sub.cells} == {"whatever.py"}
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "not a valid notebook (broken JSON"),
+    ('{"cells": 3}', "not a valid notebook (no list of cells)"),
+])
+def test_broken_notebooks(tmp_path, content, message):
+    path = tmp_path / "x.ipynb"
+    path.write_text(content)
+    with pytest.raises(SubmissionError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        submission.read(str(path))
+
+
+def test_missing_and_wrong_kind_of_file(tmp_path):
+    with pytest.raises(SubmissionError, match="no such file or folder"):
+        submission.find(str(tmp_path / "nope.ipynb"))
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(SubmissionError, match="expected a .ipynb notebook or a .py file"):
+        submission.find(str(tmp_path / "notes.txt"))
+    with pytest.raises(SubmissionError, match="folder holds no .ipynb or .py file"):
+        submission.find(str(tmp_path))
+    (tmp_path / "bad.py").write_bytes(b"\xff\xfe")
+    with pytest.raises(SubmissionError, match="not UTF-8 text"):
+        submission.read(str(tmp_path / "bad.py"))
+
+
+def test_assignment_inferred_from_definitions(tmp_path):
+    path = tmp_path / "mine.py"
+    path.write_text("def svm_loss_naive(W, X, y, reg):\n    pass\n")
+    assert runner.infer_assignment(submission.read(str(path))) == "linear_classifiers"
+    path.write_text("x = 1\n")
+    with pytest.raises(SubmissionError, match="cannot tell which assignment"):
+        runner.infer_assignment(submission.read(str(path)))
