@@ -23,12 +23,16 @@ class Submission:
 
 def find(path):
     """The submission files at ``path``: the file itself, or the notebooks and .py
-    files directly inside a folder (sorted)."""
+    files anywhere below a folder (sorted; hidden folders and checkpoints skipped)."""
     if not os.path.exists(path):
         raise SubmissionError("%s: no such file or folder" % path)
     if os.path.isdir(path):
-        files = sorted(os.path.join(path, f) for f in os.listdir(path)
-                       if f.endswith(SUFFIXES) and not f.startswith("."))
+        files = []
+        for folder, subfolders, names in os.walk(path):
+            subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "__")))
+            files += [os.path.join(folder, f) for f in names
+                      if f.endswith(SUFFIXES) and not f.startswith((".", "__"))]
+        files.sort()
         if not files:
             raise SubmissionError("%s: folder holds no .ipynb or .py file" % path)
         return files

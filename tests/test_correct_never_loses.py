@@ -1,0 +1,32 @@
+"""A correct answer never loses a point: the reference implementations and the
+student-style solutions score full marks through the CLI on 50 different seeds."""
+import glob
+import os
+import shutil
+
+import pytest
+
+from tests.helpers import ROOT, SUBMISSIONS, cli_json
+
+ASSIGNMENTS = ("knn", "linear_classifiers")
+SEEDS = range(50)
+
+
+@pytest.fixture(scope="module")
+def correct_answers(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("correct")
+    for a in ASSIGNMENTS:
+        shutil.copy(os.path.join(ROOT, "reference", "%s.py" % a), folder / ("%s.py" % a))
+        shutil.copy(os.path.join(SUBMISSIONS, "%s_solution.py" % a), folder)
+    return str(folder)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_full_marks_on_every_seed(correct_answers, seed):
+    report = cli_json("grade", correct_answers, "--seed", str(seed))
+    lost = ["%s %s: %s" % (os.path.basename(t["submission"]), t["name"], t["feedback"])
+            for t in report["tests"] if t["status"] != "passed"]
+    assert lost == [], "seed %d: %s" % (seed, lost)
+    assert report["score"] == report["max_score"] > 0
+    assert {s["assignment"] for s in report["submissions"]} == set(ASSIGNMENTS)
