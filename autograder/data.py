@@ -16,13 +16,30 @@ IDX_IMAGES_MAGIC = 2051
 IDX_LABELS_MAGIC = 2049
 
 
+def digits_arrays():
+    """sklearn's digits as X (1797, 64) float64 in [0, 1] and y (1797,) int64.
+
+    Reads the CSV that ships inside scikit-learn (what ``load_digits`` reads) without
+    importing sklearn, which costs a second per grading process; falls back to
+    ``load_digits`` if the file is not where it usually is."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz" if spec else None
+    if path is not None and path.is_file():
+        table = np.loadtxt(path, delimiter=",")             # (1797, 65): pixels, label
+        data, target = table[:, :-1], table[:, -1]
+    else:
+        from sklearn.datasets import load_digits
+        digits = load_digits()
+        data, target = digits.data, digits.target
+    return data.astype(np.float64) / 16.0, target.astype(np.int64)   # 0..16 -> 0..1
+
+
 def load_digits_split(num_train=1200, num_val=200, num_test=397, seed=0, flatten=True):
     """sklearn's 8x8 digits shuffled by ``seed`` and split into disjoint train / val /
     test parts; X float64 in [0, 1], (N, 64) or (N, 1, 8, 8) if not flatten; y int64."""
-    from sklearn.datasets import load_digits
-    digits = load_digits()
-    X = digits.data.astype(np.float64) / 16.0               # (1797, 64), 0..16 -> 0..1
-    y = digits.target.astype(np.int64)                      # (1797,)
+    X, y = digits_arrays()
     sizes = (num_train, num_val, num_test)
     if min(sizes) < 0 or sum(sizes) > len(y):
         raise DataError("digits: cannot split %d samples into num_train=%d, num_val=%d, "

@@ -18,12 +18,13 @@ def _close(numeric, analytic, scale):
     return abs(numeric - analytic) <= config.GRAD_RTOL * (abs(numeric) + abs(analytic)) + scale
 
 
-def check_gradient(t, fn, args, wrt, grad, scalar_out, label, upstream=None, kwargs=None):
+def check_gradient(t, fn, args, wrt, grad, scalar_out, label, kwargs=None, ret="value"):
     """Check ``grad`` (the analytic gradient w.r.t. ``args[wrt]``) against central
     differences of ``fn(*args)``.
 
     ``scalar_out(value)`` turns what ``fn`` returned into the scalar being
-    differentiated (the loss, or ``sum(out * upstream)`` for a layer's forward).
+    differentiated (the loss, or ``sum(out * upstream)`` for a layer's forward);
+    ``ret`` limits what the worker sends back (``[0]``: only ``out``, not the cache).
     """
     kwargs = kwargs or {}
     x = np.asarray(args[wrt], dtype=np.float64)
@@ -35,7 +36,7 @@ def check_gradient(t, fn, args, wrt, grad, scalar_out, label, upstream=None, kwa
     def shifted(delta):
         new = list(args)
         new[wrt] = x + delta
-        return Call(fn, tuple(new), kwargs)
+        return Call(fn, tuple(new), kwargs, ret=ret)
 
     plus, minus = t.calls([shifted(eps * u), shifted(-eps * u)])
     f_plus, f_minus = scalar_out(plus.value), scalar_out(minus.value)

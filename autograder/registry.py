@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from .errors import UsageError
 
-ASSIGNMENT_MODULES = ("knn", "linear_classifiers")
+ASSIGNMENT_MODULES = ("knn", "linear_classifiers", "backprop", "optimizers", "batchnorm",
+                      "dropout")
 
 
 @dataclass

@@ -202,3 +202,13 @@ def test_mnist_label_count_mismatch(tmp_path):
     (tmp_path / "train-labels-idx1-ubyte").write_bytes(_idx_labels([1, 2, 3]))
     with pytest.raises(DataError, match="train-labels-idx1-ubyte: 3 labels for 5 images"):
         load_mnist(tmp_path)
+
+
+def test_digits_fast_path_equals_sklearn_load_digits():
+    from sklearn.datasets import load_digits
+
+    from autograder.data import digits_arrays
+    X, y = digits_arrays()
+    digits = load_digits()
+    np.testing.assert_array_equal(X, digits.data / 16.0)
+    np.testing.assert_array_equal(y, digits.target)

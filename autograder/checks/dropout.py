@@ -1,0 +1,4 @@
+"""Checks of the dropout assignment (catalog: SPEC.md, "dropout")."""
+from ..registry import Assignment
+
+ASSIGNMENT = Assignment("dropout", "dropout")

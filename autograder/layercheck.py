@@ -1,0 +1,80 @@
+"""Checks shared by every forward/backward pair (gates, layers, batch norm, dropout).
+
+A backward check feeds the submission's OWN forward cache to its backward (the cache
+stays in the worker: ``keep`` + ``Ref``), with a random upstream gradient, never all
+ones; it compares with the reference, runs a numerical gradient check against the
+submission's own forward, and checks that a zero upstream gradient gives zeros.
+"""
+import numpy as np
+
+from .compare import as_tuple, check_array
+from .context import Call, Ref
+from .errors import CheckFailed
+from .gradcheck import check_gradient
+
+
+def forward_out(t, forward, args, kwargs=None, keep=None):
+    """Call ``forward(*args)`` -> ``(out, cache)``; return ``out`` (cache kept in the
+    worker under ``keep``)."""
+    value = t.calls([Call(forward, tuple(args), kwargs or {}, keep=keep, ret=[0])])[0].value
+    if isinstance(value, tuple) and len(value) == 1:    # the worker sent item 0 only
+        return value[0]
+    return as_tuple(forward, value, ("out", "cache"))[0]   # fails, naming what came back
+
+
+def grads_of(t, backward, dout, cache_key, names):
+    """``backward(dout, cache)`` with the forward's own cache; returns the gradients."""
+    value = t.call(backward, dout, Ref(cache_key, 1))
+    if len(names) == 1:
+        if isinstance(value, (tuple, list)) and len(value) == 1:
+            value = value[0]
+        return (value,)
+    return as_tuple(backward, value, names)
+
+
+def check_layer(t, forward, backward, args, names, ref_forward, ref_backward,
+                wrt=None, kwargs=None, rtol=1e-6, atol=1e-8, gradcheck=True):
+    """Forward vs reference, backward vs reference, backward vs numerical gradient of
+    the submission's forward, zero upstream -> zero gradients.
+
+    ``names`` label the gradients backward returns (``("dx", "dw", "db")``); ``wrt``
+    maps each to the index of the forward argument it is the gradient of (default:
+    the first ``len(names)`` arguments).
+    """
+    kwargs = kwargs or {}
+    wrt = wrt if wrt is not None else list(range(len(names)))
+    expected_out, ref_cache = ref_forward(*[_copy(a) for a in args], **_copy(kwargs))
+    out = forward_out(t, forward, args, kwargs, keep="fwd")
+    check_array("%s: out" % forward, out, expected_out, rtol=rtol, atol=atol)
+    dout = t.rng.standard_normal(np.shape(expected_out))       # random, never all ones
+    got = grads_of(t, backward, dout, "fwd", names)
+    expected = ref_backward(dout, ref_cache)
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    for name, g, e in zip(names, got, expected):
+        check_array("%s: %s" % (backward, name), g, e, rtol=rtol, atol=atol)
+    if gradcheck:
+        for name, index, g in zip(names, wrt, got):
+            check_gradient(t, forward, args, index, g,
+                           lambda v: float(np.sum(_first(v) * dout)),
+                           "%s: %s" % (backward, name), kwargs=kwargs, ret=[0])
+    zeros = grads_of(t, backward, np.zeros_like(dout), "fwd", names)
+    for name, g in zip(names, zeros):
+        if not isinstance(g, np.ndarray) and not np.isscalar(g):
+            raise CheckFailed("%s: %s is not an array" % (backward, name))
+        if np.any(np.asarray(g) != 0):
+            raise CheckFailed("%s: a zero upstream gradient must give %s = 0, but %d entries "
+                              "are non-zero" % (backward, name,
+                                                np.count_nonzero(np.asarray(g))))
+
+
+def _first(value):
+    item = value[0] if isinstance(value, (tuple, list)) else value
+    return np.asarray(item, dtype=np.float64)
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
