@@ -59,8 +59,9 @@ def main(argv=None):
 
 
 def grade(args):
-    if args.timeout <= 0:
-        raise registry.UsageError("--timeout must be positive, got %s" % args.timeout)
+    if not (0 < args.timeout < float("inf")):
+        raise registry.UsageError("--timeout must be a positive number of seconds, got %s"
+                                  % args.timeout)
     if args.memory_mb < 64:
         raise registry.UsageError("--memory-mb must be at least 64, got %s" % args.memory_mb)
     only = tuple(f.strip() for f in args.only.split(",") if f.strip()) if args.only else ()
@@ -70,14 +71,36 @@ def grade(args):
     reports = runner.grade_path(args.submission, options)
     text = report.render(reports, args.format)
     if args.out:
-        try:
-            with open(args.out, "w") as f:
-                f.write(text)
-        except OSError as exc:
-            raise registry.UsageError("--out %s: %s" % (args.out, exc.strerror))
+        write_report(args.out, text)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def write_report(path, text):
+    """Write the report through a fresh file renamed over ``path``: whatever is at
+    ``path`` by then (a forged report, a symlink planted by a submission) is replaced,
+    never written through."""
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".autograder-report-", dir=folder)
+    except OSError as exc:
+        raise registry.UsageError("--out %s: %s" % (path, exc.strerror))
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise registry.UsageError("--out %s: %s" % (path, exc.strerror))
 
 
 def list_text():

@@ -191,7 +191,11 @@ class TestContext:
             raise type(exc)("%s%s" % (exc, " [case: %s]" % where if where else ""))
 
     def require_no_loops(self, fn):
-        """Fail if the submission's definition of ``fn`` loops in Python."""
+        """Fail if the submission's definition of ``fn`` loops in Python (or is still
+        an unimplemented stub: a stub has no loop, but earns no points for that)."""
+        if self.source.unimplemented(fn):
+            raise StudentError("%s is not implemented yet (it raises NotImplementedError)"
+                               % fn)
         problem = self.source.loop_in(fn)
         if problem:
             raise CheckFailed("%s must not use Python loops, but %s" % (fn, problem))

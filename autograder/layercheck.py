@@ -16,10 +16,18 @@ from .gradcheck import check_gradient
 def forward_out(t, forward, args, kwargs=None, keep=None):
     """Call ``forward(*args)`` -> ``(out, cache)``; return ``out`` (cache kept in the
     worker under ``keep``)."""
-    value = t.calls([Call(forward, tuple(args), kwargs or {}, keep=keep, ret=[0])])[0].value
+    return forward_full(t, forward, args, kwargs, keep)[0]
+
+
+def forward_full(t, forward, args, kwargs=None, keep=None):
+    """Like ``forward_out``, but returns ``(out, outcome)``: the Outcome also has the
+    arguments as they were after the call (``args_after``), e.g. a state dict such as
+    ``bn_param`` with the running statistics the forward stored back into it."""
+    outcome = t.calls([Call(forward, tuple(args), kwargs or {}, keep=keep, ret=[0])])[0]
+    value = outcome.value
     if isinstance(value, tuple) and len(value) == 1:    # the worker sent item 0 only
-        return value[0]
-    return as_tuple(forward, value, ("out", "cache"))[0]   # fails, naming what came back
+        return value[0], outcome
+    return as_tuple(forward, value, ("out", "cache"))[0], outcome   # fails, naming it
 
 
 def grads_of(t, backward, dout, cache_key, names):
@@ -46,7 +54,7 @@ def check_layer(t, forward, backward, args, names, ref_forward, ref_backward,
     expected_out, ref_cache = ref_forward(*[_copy(a) for a in args], **_copy(kwargs))
     out = forward_out(t, forward, args, kwargs, keep="fwd")
     check_array("%s: out" % forward, out, expected_out, rtol=rtol, atol=atol)
-    dout = t.rng.standard_normal(np.shape(expected_out))       # random, never all ones
+    dout = _upstream(t.rng.standard_normal(np.shape(expected_out)))   # random, never all ones
     got = grads_of(t, backward, dout, "fwd", names)
     expected = ref_backward(dout, ref_cache)
     expected = expected if isinstance(expected, tuple) else (expected,)
@@ -57,7 +65,7 @@ def check_layer(t, forward, backward, args, names, ref_forward, ref_backward,
             check_gradient(t, forward, args, index, g,
                            lambda v: float(np.sum(_first(v) * dout)),
                            "%s: %s" % (backward, name), kwargs=kwargs, ret=[0])
-    zeros = grads_of(t, backward, np.zeros_like(dout), "fwd", names)
+    zeros = grads_of(t, backward, _upstream(np.zeros_like(dout)), "fwd", names)
     for name, g in zip(names, zeros):
         if not isinstance(g, np.ndarray) and not np.isscalar(g):
             raise CheckFailed("%s: %s is not an array" % (backward, name))
@@ -65,6 +73,12 @@ def check_layer(t, forward, backward, args, names, ref_forward, ref_backward,
             raise CheckFailed("%s: a zero upstream gradient must give %s = 0, but %d entries "
                               "are non-zero" % (backward, name,
                                                 np.count_nonzero(np.asarray(g))))
+
+
+def _upstream(dout):
+    """A scalar output (a gate on scalars) gets a Python float upstream gradient, as
+    the course's circuits do; arrays stay arrays."""
+    return float(dout) if np.ndim(dout) == 0 else dout
 
 
 def _first(value):

@@ -67,7 +67,8 @@ def check(function, hidden=False, cells=None, timeout=None, quiet=False):
         env["PYTHONPATH"] = PROJECT_ROOT + os.pathsep + env.get("PYTHONPATH", "")
         proc = subprocess.run(command, capture_output=True, text=True, cwd=tmp, env=env)
     if proc.returncode != 0:
-        print("Could not grade %s: %s" % (function, proc.stderr.strip().splitlines()[-1:]))
+        last = (proc.stderr.strip().splitlines() or ["exit status %d" % proc.returncode])[-1]
+        print("Could not grade %s: %s" % (function, last))
         return 0.0
     report = json.loads(proc.stdout)
     if not quiet:

@@ -31,6 +31,19 @@ class Source:
     def defined_names(self):
         return set(self.defs)
 
+    def unimplemented(self, name):
+        """True when ``name`` is still a stub: its body raises NotImplementedError at
+        the top level (nbgrader's ``# YOUR CODE HERE`` / ``raise NotImplementedError()``)."""
+        node = self.defs.get(name)
+        if node is None:
+            return False
+        for stmt in node.body:
+            if isinstance(stmt, ast.Raise) and stmt.exc is not None:
+                exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+                if _call_name(exc) == "NotImplementedError":
+                    return True
+        return False
+
     def loop_in(self, name, _seen=None):
         """A description of the first Python loop in ``name`` or in a submission
         function it calls, or None when it has none."""

@@ -42,26 +42,63 @@ def _declare_distance_tests(name):
         def body(case):
             X_test, X_train = _points(case)
             got = t.call(name, X_test, X_train)
-            check_array("dists", got, ref.compute_distances_two_loops(X_test, X_train),
-                        atol=DIST_ATOL)
+            _check_dists(got, ref.compute_distances_two_loops(X_test, X_train))
         t.examples(_points_case(), body)
 
     @ASSIGNMENT.test(name, points=1, name="metric_properties")
     def metric_properties(t):
-        """dists(X, X) is symmetric, non-negative, zero on the diagonal, never NaN."""
+        """dists(X, X) is symmetric, non-negative, zero on the diagonal, never NaN;
+        identical points in higher dimension (where a^2 + b^2 - 2ab cancels) too."""
         X = t.rng.standard_normal((6, 5)) * 3.0                   # (6, 5)
         X[4] = X[1]                                              # a repeated point
         got = t.call(name, X, X.copy())
-        check_array("dists", got, ref.compute_distances_two_loops(X, X), atol=DIST_ATOL)
-        if np.isnan(got).any():
-            raise CheckFailed("dists contains NaN (distances of identical points must be 0)")
-        if (got < 0).any():
-            raise CheckFailed("dists has negative entries")
+        _check_not_nan_or_negative(name, got, (6, 6))
+        _check_dists(got, ref.compute_distances_two_loops(X, X))
         scale = float(np.max(got))
         if not np.allclose(got, got.T, rtol=0, atol=DIST_ATOL * scale):
             raise CheckFailed("dists(X, X) is not symmetric")
         check_array("diagonal of dists(X, X)", np.diag(got).copy(), np.zeros(6),
                     rtol=0, atol=DIST_ATOL * scale)
+        # Rounding in a^2 + b^2 - 2ab leaves a good share (~25%) of these identical pairs a
+        # tiny negative square: a square root without np.maximum(..., 0) gives NaN.  Not
+        # square, so that a transposed result shows too.
+        X_train = t.rng.standard_normal((40, 64)) * 3.0         # (40, 64)
+        X_test = X_train[:24].copy()                            # (24, 64): rows 0..23
+        _check_not_nan_or_negative(name, t.call(name, X_test, X_train), (24, 40))
+
+
+def _check_dists(got, expected):
+    """Compare distances with the reference; say so when the result is transposed."""
+    if isinstance(got, np.ndarray) and got.ndim == 2 and got.shape == expected.T.shape \
+            and got.dtype.kind in "iuf" and got.shape[0] > 1:
+        scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+        close = np.allclose(got.T, expected, rtol=1e-6, atol=DIST_ATOL * scale)
+        if close and not np.allclose(got, expected, rtol=1e-6, atol=DIST_ATOL * scale):
+            raise CheckFailed("dists is transposed: expected shape (num_test, num_train) = "
+                              "%s with dists[i, j] the distance from X_test[i] to X_train[j]"
+                              % (expected.shape,))
+    check_array("dists", got, expected, atol=DIST_ATOL)
+
+
+def _check_not_nan_or_negative(name, got, shape):
+    if not isinstance(got, np.ndarray) or got.shape != shape:
+        check_array("dists", got, np.zeros(shape))          # fails with the shape
+    if got.dtype.kind not in "iuf":
+        check_array("dists", got, np.zeros(shape))          # fails with the dtype
+    nan = np.argwhere(np.isnan(got))
+    if len(nan):
+        i, j = nan[0]
+        raise CheckFailed(
+            "dists contains NaN (%d of %d entries), e.g. dists[%d, %d]: the distance of "
+            "identical points must be 0, never NaN.  With ||a||^2 + ||b||^2 - 2 a.b, rounding "
+            "can leave a tiny negative number under the square root: clip it with "
+            "np.maximum(..., 0) first" % (len(nan), got.size, i, j))
+    negative = np.argwhere(got < 0)
+    if len(negative):
+        i, j = negative[0]
+        raise CheckFailed("dists has negative entries (%d of %d), e.g. dists[%d, %d] = %s: "
+                          "distances are never negative" % (len(negative), got.size, i, j,
+                                                             got[i, j]))
 
 
 for _name in DISTANCES:
@@ -81,8 +118,7 @@ def no_3d_temporary(t):
     X_train = t.rng.standard_normal((num_train, D))
     X_test = t.rng.standard_normal((num_test, D))
     outcome = t.call_full("compute_distances_no_loops", X_test, X_train, measure_memory=True)
-    check_array("dists", outcome.value, ref.compute_distances_two_loops(X_test, X_train),
-                atol=DIST_ATOL)
+    _check_dists(outcome.value, ref.compute_distances_two_loops(X_test, X_train))
     temporary = num_test * num_train * D * 8
     if outcome.peak_bytes is not None and outcome.peak_bytes > temporary // 4:
         raise CheckFailed(
@@ -141,6 +177,20 @@ def equal_distances_keep_order(t):
     got = t.call("predict_labels", dists, y_train, 1)
     check_array("y_pred (k=1, three points at the same distance)", got, np.array([4]),
                 integer=True)
+    # Longer rows, the 12 nearest tied at the end: quicksort-based orders (np.argsort's
+    # default kind, heapsort, argpartition) then rarely put the first of them first.
+    num_train, tied = 48, 12
+    dists = np.ones((4, num_train))                              # (4, 48)
+    dists[:, :num_train - tied] = t.rng.integers(2, 4, size=(4, num_train - tied))
+    dists[2:, :num_train - tied] = -np.sort(-dists[2:, :num_train - tied], axis=1)
+    y_train = np.arange(num_train)                               # one label per point
+    got = t.call("predict_labels", dists, y_train, 1)
+    try:
+        check_array("y_pred (k=1, the %d nearest of %d training points at the same distance)"
+                    % (tied, num_train), got, np.full(4, num_train - tied), integer=True)
+    except CheckFailed as exc:
+        raise CheckFailed("%s; equal distances must keep the training order: sort with "
+                          "np.argsort(..., kind='stable')" % exc) from None
 
 
 # ------------------------------------------------------------------ cross_validate_k
@@ -161,6 +211,12 @@ def _check_cv(got, expected):
     for k, folds in expected.items():
         value = got[k]
         arr = np.asarray(value, dtype=np.float64) if isinstance(value, (list, tuple)) else value
+        if isinstance(arr, np.ndarray) and arr.shape == np.shape(folds) and \
+                arr.dtype.kind in "iuf" and np.any(arr > 1) and \
+                np.allclose(arr / 100.0, folds, rtol=1e-9, atol=1e-12):
+            raise CheckFailed("accuracies[k=%d]: got percentages %s; return accuracies in "
+                              "[0, 1] (the fraction of correct predictions), expected %s"
+                              % (k, [float(a) for a in arr], [float(f) for f in folds]))
         check_array("accuracies[k=%d]" % k, arr, np.array(folds), rtol=1e-9, atol=1e-12)
 
 

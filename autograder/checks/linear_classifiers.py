@@ -5,6 +5,7 @@ from reference import linear_classifiers as ref
 
 from ..cases import cases, sizes
 from ..compare import as_number, as_tuple, check_array, check_scalar
+from ..compare import fmt as compare_fmt
 from ..context import Helper
 from ..errors import CheckFailed
 from ..gradcheck import check_gradient
@@ -61,7 +62,7 @@ def _declare_loss_tests(name):
 
     @ASSIGNMENT.test(name, points=1)
     def course_example(t):
-        """The course notes' example (cat/car/frog scores)."""
+        """The course notes' example (cat/car/frog scores), without and with reg."""
         W, X = COURSE_SCORES.copy(), np.eye(3)     # X @ W == COURSE_SCORES
         if svm:
             y, what = COURSE_LABELS, "the mean hinge loss of the cat/car/frog example (5.27)"
@@ -72,6 +73,24 @@ def _declare_loss_tests(name):
         expected, expected_dW = reference(W, X, y, 0.0)
         check_scalar("loss (%s)" % what, loss, expected)
         check_array("dW", dW, expected_dW)
+        # The same example with reg > 0: + reg * sum(W**2) in the loss, + 2 * reg * W in dW.
+        reg = 0.1
+        loss_r, dW_r = _loss_and_grad(name, t.call(name, W, X, y, reg), W.shape)
+        expected_r, expected_dW_r = reference(W, X, y, reg)
+        penalty = reg * np.sum(W * W)
+        for factor, form in ((0.5, "0.5 * reg * sum(W**2)"), (0.0, "no regularisation"),
+                             (1.0 / len(y), "reg * sum(W**2) / N")):
+            if factor != 1.0 and np.isclose(loss_r, expected + factor * penalty, rtol=1e-9,
+                                            atol=1e-12):
+                raise CheckFailed(
+                    "loss with reg=%g: expected %s, got %s: it adds %s; the catalog's "
+                    "regulariser is reg * np.sum(W * W) (gradient 2 * reg * W)"
+                    % (reg, compare_fmt(expected_r), compare_fmt(loss_r), form))
+        check_scalar("loss (%s, reg=%g)" % (what, reg), loss_r, expected_r)
+        if np.allclose(dW_r, expected_dW + reg * W, rtol=1e-9, atol=1e-12):
+            raise CheckFailed("dW with reg=%g: the regularisation gradient is reg * W; the "
+                              "derivative of reg * sum(W**2) is 2 * reg * W" % reg)
+        check_array("dW (reg=%g)" % reg, dW_r, expected_dW_r)
 
     @ASSIGNMENT.test(name, points=2, name="matches_reference", hidden=True)
     def matches_reference(t):
@@ -167,6 +186,11 @@ def softmax_loss(W, X, y, reg):
 def row_id_loss(W, X, y, reg):
     """Loss = sum of the sampled row ids: shows which rows were drawn."""
     return float(np.sum(X[:, 0])), np.zeros_like(W)
+
+def row_set_loss(W, X, y, reg):
+    """Loss = sum of 2**id over the distinct sampled row ids: the set of rows drawn."""
+    ids = np.unique(np.asarray(X[:, 0]).astype(np.int64))
+    return float(np.sum(2.0 ** ids)), np.zeros_like(W)
 '''
 
 
@@ -202,7 +226,8 @@ def sgd_steps_and_batches(t):
 
 @ASSIGNMENT.test("train_linear_classifier", points=1)
 def seeded_sampling(t):
-    """The same seed draws the same batches; another seed draws others."""
+    """The same seed draws the same batches; another seed draws others; every row of X
+    can be drawn."""
     t.define(TRAINING_HELPERS)
     X, y = _training_data()
     W0 = np.zeros((3, 2))
@@ -215,6 +240,26 @@ def seeded_sampling(t):
     if np.array_equal(histories[0], histories[2]):
         raise CheckFailed("train_linear_classifier drew the same batches with seed=3 and "
                           "seed=4: build the generator from the seed argument")
+    # Every row can be drawn: 100 batches of 3 from 6 rows miss one with a chance of
+    # (5/6)**300 (with replacement) or 2**-100 (without).
+    N, batch, iters = 6, 3, 100
+    X, y = _training_data(N=N)
+    got = t.call("train_linear_classifier", Helper("row_set_loss"), W0, X, y,
+                 num_iters=iters, batch_size=batch, seed=5)
+    history = np.asarray(as_tuple("train_linear_classifier", got, ("W", "loss_history"))[1],
+                         dtype=np.float64)
+    if history.shape != (iters,):
+        check_array("loss_history (one loss per iteration)", history, np.zeros(iters))
+    drawn = set()
+    for code in history.astype(np.int64):
+        drawn |= {i for i in range(N) if code >> i & 1}
+    never = sorted(set(range(N)) - drawn)
+    if never:
+        raise CheckFailed("train_linear_classifier never drew row(s) %s of X in %d batches of "
+                          "%d from %d rows: sample indices from all num_train rows, e.g. "
+                          "rng.choice(num_train, batch_size) (the upper end of "
+                          "rng.integers/np.random.randint is excluded)"
+                          % (never, iters, batch, N))
 
 
 @ASSIGNMENT.test("train_linear_classifier", points=1, hidden=True)
