@@ -88,8 +88,7 @@ def encode(value, _depth=0):
         arr = np.asarray(value)
         if arr.dtype.kind not in NUMERIC_KINDS:
             return {"__unsupported__": "array of dtype %s" % arr.dtype}
-        arr = np.ascontiguousarray(arr)
-        return {"__ndarray__": base64.b64encode(arr.tobytes()).decode("ascii"),
+        return {"__ndarray__": base64.b64encode(arr.tobytes(order="C")).decode("ascii"),
                 "dtype": arr.dtype.str, "shape": list(arr.shape)}
     if isinstance(value, tuple):
         return {"__tuple__": [encode(v, _depth + 1) for v in value]}
