@@ -168,13 +168,25 @@ class _BlockProjectImports:
         return None
 
 
+def _compile_cell(source, filename):
+    """Compile a cell as written; only if that fails, retry with IPython magics and
+    shell escapes stripped (so a continuation line like ``% (k, acc))`` survives)."""
+    try:
+        return compile(source, filename, "exec")
+    except SyntaxError:
+        return compile(_strip_magics(source), filename, "exec")
+
+
 def _strip_magics(source):
     """IPython magics and shell escapes mean nothing outside a kernel."""
     lines = source.splitlines()
     if lines and lines[0].lstrip().startswith("%%"):
         return ""
-    return "\n".join("pass  # " + l if l.lstrip().startswith(("%", "!")) else l
-                     for l in lines)
+    import re
+
+    magic = re.compile(r"\s*(%[A-Za-z_]|!)")      # `%time x`, `!pip ...`; not `% (a, b)`
+    return "\n".join(l[:len(l) - len(l.lstrip())] + "pass  # " + l.lstrip()
+                     if magic.match(l) else l for l in lines)
 
 
 def _error_summary(exc, filenames=()):
@@ -208,7 +220,7 @@ class Worker:
             filename = "<%s>" % cell.get("label", "cell %d" % (i + 1))
             self.filenames.add(filename)
             try:
-                code = compile(_strip_magics(cell["source"]), filename, "exec")
+                code = _compile_cell(cell["source"], filename)
                 exec(code, self.namespace)
             except BaseException as exc:  # noqa: BLE001 - student code may raise anything
                 summary = _error_summary(exc, self.filenames)
@@ -270,8 +282,8 @@ class Worker:
         ret = spec.get("return", "value")
         if ret == "value":
             reply["value"] = encode(value)
-        elif isinstance(ret, list):   # only some items of a returned tuple
-            try:
+        elif isinstance(ret, list) and isinstance(value, (tuple, list)):
+            try:   # only some items of a returned tuple (a cache stays in the worker)
                 reply["value"] = encode(tuple(value[i] for i in ret))
             except Exception:  # noqa: BLE001
                 reply["value"] = encode(value)

@@ -72,3 +72,19 @@ def test_assignment_inferred_from_definitions(tmp_path):
     path.write_text("x = 1\n")
     with pytest.raises(SubmissionError, match="cannot tell which assignment"):
         runner.infer_assignment(submission.read(str(path)))
+
+
+def test_percent_continuation_line_is_code_not_a_magic():
+    from tests.helpers import grade_source
+
+    source = '''
+        import numpy as np
+        message = ("k=%d"
+                   % 3)
+        %matplotlib inline
+        def predict_labels(dists, y_train, k=1):
+            raise NotImplementedError
+    '''
+    results, report = grade_source(source, "knn", only=("predict_labels",))
+    assert report.load_errors == []
+    assert all("not implemented" in r.feedback for r in results.values())
