@@ -19,10 +19,12 @@ class Ref:
 
 
 class Helper:
-    """A judge-supplied helper function defined in the worker (``TestContext.define``)."""
+    """A judge-supplied helper function defined in the worker (``TestContext.define``).
+    As an argument it is passed to the submission; as a Call's ``fn`` it is called,
+    and ``label`` (the student's name it wraps, e.g. a class) names it in feedback."""
 
-    def __init__(self, name):
-        self.name = name
+    def __init__(self, name, label=None):
+        self.name, self.label = name, label or name
 
 
 class StudentFn:
@@ -54,8 +56,18 @@ class Call:
     measure_memory: bool = False
     method_of: str = None     # call a method of a kept object: fn is the method name
 
+    @property
+    def label(self):
+        """The name feedback gives the call."""
+        return self.fn.label if isinstance(self.fn, Helper) else self.fn
+
     def spec(self):
-        target = {"ref": [self.method_of], "attr": self.fn} if self.method_of else self.fn
+        if isinstance(self.fn, Helper):
+            target = {"helper": self.fn.name}
+        elif self.method_of:
+            target = {"ref": [self.method_of], "attr": self.fn}
+        else:
+            target = self.fn
         return {"fn": target, "args": [encode_arg(a) for a in self.args],
                 "kwargs": {k: encode_arg(v) for k, v in self.kwargs.items()},
                 "keep": self.keep, "return": self.ret, "return_args": True,
@@ -100,9 +112,9 @@ class TestContext:
         outcomes = []
         for call, result in zip(calls, reply["results"]):
             if result.get("missing"):
-                raise StudentError(self.missing_message(call.fn))
+                raise StudentError(self.missing_message(result.get("name") or call.label))
             if not result.get("ok"):
-                raise StudentError(student_error_message(call.fn, result["error"]))
+                raise StudentError(student_error_message(call.label, result["error"]))
             outcome = Outcome(wire.decode(result.get("value")),
                               [wire.decode(a) for a in result.get("args_after", [])],
                               {k: wire.decode(v) for k, v in result.get("kwargs_after", {}).items()},
@@ -130,7 +142,7 @@ class TestContext:
             raise StudentError("the grader could not define its helper: %s" % reply.get("error"))
 
     def _check_inputs_unchanged(self, call, outcome):
-        if call.method_of:
+        if call.method_of or isinstance(call.fn, Helper):
             return
         function = self.assignment.functions.get(call.fn)
         params = function.params if function else ()

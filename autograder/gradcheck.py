@@ -27,6 +27,7 @@ def check_gradient(t, fn, args, wrt, grad, scalar_out, label, kwargs=None, ret="
     ``ret`` limits what the worker sends back (``[0]``: only ``out``, not the cache).
     """
     kwargs = kwargs or {}
+    name = getattr(fn, "label", fn)      # a judge Helper is named by what it wraps
     x = np.asarray(args[wrt], dtype=np.float64)
     grad = np.asarray(grad, dtype=np.float64)
     eps = config.GRAD_EPS
@@ -63,7 +64,7 @@ def check_gradient(t, fn, args, wrt, grad, scalar_out, label, kwargs=None, ret="
     if not bad:
         raise CheckFailed("%s disagrees with the numerical gradient of %s along a random "
                           "direction: numerical %s, analytic %s" % (
-                              label, fn, compare.fmt(numeric), compare.fmt(analytic)))
+                              label, name, compare.fmt(numeric), compare.fmt(analytic)))
     worst = max(bad, key=lambda i: abs(numeric_at[i] - analytic_at[i]))
     idx = np.unravel_index(picks[worst], x.shape)
     rel = abs(numeric_at[worst] - analytic_at[worst]) / max(
@@ -71,5 +72,5 @@ def check_gradient(t, fn, args, wrt, grad, scalar_out, label, kwargs=None, ret="
     raise CheckFailed(
         "%s%s: analytic gradient %s, but the numerical gradient of %s's own output is %s "
         "(rel. error %.2g); %d of %d checked entries disagree" % (
-            label, compare._index(idx), compare.fmt(analytic_at[worst]), fn,
+            label, compare._index(idx), compare.fmt(analytic_at[worst]), name,
             compare.fmt(numeric_at[worst]), rel, len(bad), len(picks)))

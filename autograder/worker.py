@@ -207,6 +207,10 @@ def _error_summary(exc, filenames=()):
     return {"type": type(exc).__name__, "message": msg, "where": where}
 
 
+class MissingName(Exception):
+    """A submission name the judge asked for is not defined."""
+
+
 class Worker:
     def __init__(self):
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__}
@@ -239,6 +243,8 @@ class Worker:
                 obj = obj[index]
             return obj
         if type(data) is dict and "__fn__" in data:
+            if data["__fn__"] not in self.namespace:
+                raise MissingName(data["__fn__"])
             return self.namespace[data["__fn__"]]
         if type(data) is dict and "__helper__" in data:
             return self.helpers[data["__helper__"]]
@@ -254,14 +260,19 @@ class Worker:
         import time
 
         target = spec["fn"]
-        if isinstance(target, dict):
+        if isinstance(target, dict) and "helper" in target:
+            fn = self.helpers[target["helper"]]
+        elif isinstance(target, dict):
             fn = getattr(self.resolve({"__ref__": target["ref"]}), target["attr"])
         elif target not in self.namespace:
-            return {"ok": False, "missing": True}
+            return {"ok": False, "missing": True, "name": target}
         else:
             fn = self.namespace[target]
-        args = [self.resolve(a) for a in spec.get("args", [])]
-        kwargs = {k: self.resolve(v) for k, v in spec.get("kwargs", {}).items()}
+        try:
+            args = [self.resolve(a) for a in spec.get("args", [])]
+            kwargs = {k: self.resolve(v) for k, v in spec.get("kwargs", {}).items()}
+        except MissingName as exc:      # a StudentFn argument the submission lacks
+            return {"ok": False, "missing": True, "name": exc.args[0]}
         measure = spec.get("measure_memory", False)
         if measure:
             import tracemalloc

@@ -9,7 +9,7 @@ through the submission's own gates, the caches staying in the worker.
 
 Inputs stay at least ``KINK`` away from every kink (relu/leaky relu/elu at 0, max-gate
 ties, hinge margins at 0), so the gradient is defined and the finite differences
-(step 1e-6) never straddle a kink.  TwoLayerNet is graded elsewhere.
+(step 1e-6) never straddle a kink.  The initialisers and TwoLayerNet are in ``backprop_net``.
 """
 import numpy as np
 from hypothesis import strategies as st
@@ -510,3 +510,6 @@ def _declare_loss(name):
 
 for _name in ("softmax_loss", "svm_loss"):
     _declare_loss(_name)
+
+
+from . import backprop_net  # noqa: E402,F401 - registers the initialiser and TwoLayerNet checks

@@ -1,6 +1,4 @@
-"""A correct student-style backprop submission (the solution notebook's code).
-
-TwoLayerNet is not here yet: its checks are written separately."""
+"""A correct student-style backprop submission (the solution notebook's code)."""
 import numpy as np
 
 
@@ -164,3 +162,45 @@ def svm_loss(x, y):
     dx[np.arange(N), y] -= np.sum(positive, axis=1)
     dx /= N
     return loss, dx
+
+
+# ---------------------------------------------------------------- initialisers
+def xavier_init(fan_in, fan_out, rng):
+    return rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)
+
+
+def he_init(fan_in, fan_out, rng):
+    return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
+
+
+# ---------------------------------------------------------------- the net
+class TwoLayerNet:
+    """affine - relu - affine - softmax."""
+
+    def __init__(self, input_dim, hidden_dim, num_classes, weight_scale=1e-3, reg=0.0,
+                 seed=0):
+        rng = np.random.default_rng(seed)
+        self.reg = reg
+        self.params = {
+            "W1": weight_scale * rng.standard_normal((input_dim, hidden_dim)),
+            "b1": np.zeros(hidden_dim),
+            "W2": weight_scale * rng.standard_normal((hidden_dim, num_classes)),
+            "b2": np.zeros(num_classes),
+        }
+
+    def loss(self, X, y=None):
+        W1, b1, W2, b2 = (self.params[k] for k in ("W1", "b1", "W2", "b2"))
+        hidden, cache1 = affine_forward(X, W1, b1)
+        hidden_relu, cache_relu = relu_forward(hidden)
+        scores, cache2 = affine_forward(hidden_relu, W2, b2)
+        if y is None:
+            return scores
+        loss, dscores = softmax_loss(scores, y)
+        loss += 0.5 * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+        grads = {}
+        dhidden_relu, grads["W2"], grads["b2"] = affine_backward(dscores, cache2)
+        dhidden = relu_backward(dhidden_relu, cache_relu)
+        _, grads["W1"], grads["b1"] = affine_backward(dhidden, cache1)
+        grads["W1"] += self.reg * W1
+        grads["W2"] += self.reg * W2
+        return loss, grads
