@@ -1,5 +1,6 @@
 """Render grading results: text for people, JSON for CI (the SPEC's format)."""
 import json
+import re
 
 
 def to_dict(reports):
@@ -22,6 +23,40 @@ def to_dict(reports):
 
 def _load_error(e):
     return "%s: %s%s" % (e.get("type"), e.get("message"), e.get("where", ""))
+
+
+BLOCKED_IMPORT = "cannot be imported during grading"
+
+
+def _cell_of(error):
+    match = re.search(r"of cell (\d+)", error.get("where", ""))
+    return match.group(1) if match else "?"
+
+
+def load_notes(load_errors):
+    """The load errors for people.  A notebook's ``from autograder... import`` is refused
+    by design while grading; the NameErrors it causes in later cells (data, plots) are
+    folded into one note instead of one line each."""
+    blocked = [e for e in load_errors if e.get("type") == "ImportError"
+               and BLOCKED_IMPORT in e.get("message", "")]
+    if not blocked:
+        return ["while loading, %s" % _load_error(e) for e in load_errors]
+    notes, downstream = [], []
+    for e in load_errors:
+        if e.get("type") == "NameError":
+            downstream.append(_cell_of(e))
+        elif e not in blocked:
+            notes.append("while loading, %s" % _load_error(e))
+    first = ", ".join(sorted({_cell_of(e) for e in blocked}, key=lambda c: (len(c), c)))
+    summary = "cell%s %s import%s the project (not available while grading)" % (
+        "s" if len(blocked) > 1 else "", first, "" if len(blocked) > 1 else "s")
+    if downstream:
+        summary += ", so %d later cell%s that use%s what it defines did not run (cell%s " \
+                   "%s): expected for data and plotting cells" % (
+                       len(downstream), "s" if len(downstream) > 1 else "",
+                       "" if len(downstream) > 1 else "s",
+                       "s" if len(downstream) > 1 else "", ", ".join(downstream))
+    return [summary] + notes
 
 
 def render_json(reports):
@@ -78,8 +113,7 @@ def render_text(reports):
     for rep in reports:
         lines.append("%s  (%s)  %s / %s points" % (rep.path, rep.assignment,
                                                   _num(rep.score), _num(rep.max_score)))
-        for e in rep.load_errors:
-            lines.append("  note: while loading, %s" % _load_error(e))
+        lines += ["  note: %s" % note for note in load_notes(rep.load_errors)]
         width = max([len(r.name) for r in rep.results] + [10])
         for r in rep.results:
             lines.append("  %-7s %-*s %5s/%-4s" % (STATUS_MARK[r.status], width, r.name,

@@ -8,7 +8,7 @@ import pytest
 
 from tests.helpers import ROOT, SUBMISSIONS, cli_json
 
-ASSIGNMENTS = ("knn", "linear_classifiers")
+ASSIGNMENTS = ("knn", "linear_classifiers", "backprop", "optimizers", "batchnorm", "dropout")
 SEEDS = range(50)
 
 
