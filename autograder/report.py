@@ -26,37 +26,47 @@ def _load_error(e):
 
 
 BLOCKED_IMPORT = "cannot be imported during grading"
+MAX_PLACES = 10       # cells or lines listed in a note
 
 
-def _cell_of(error):
-    match = re.search(r"of cell (\d+)", error.get("where", ""))
-    return match.group(1) if match else "?"
+def _places(errors):
+    """Where errors happened: "cell 4", "cells 4, 9" (notebooks), "lines 45, 46" (.py)."""
+    cells, lines = [], []
+    for e in errors:
+        where = e.get("where", "")
+        cell = re.search(r"of cell (\d+)", where)
+        line = re.search(r"line (\d+)", where)
+        if cell:
+            cells.append(cell.group(1))
+        elif line:
+            lines.append(line.group(1))
+    parts = []
+    for kind, found in (("cell", cells), ("line", lines)):
+        found = list(dict.fromkeys(found))
+        if found:
+            shown = ", ".join(found[:MAX_PLACES]) + (
+                ", ... (%d in all)" % len(found) if len(found) > MAX_PLACES else "")
+            parts.append("%s %s" % (kind if len(found) == 1 else kind + "s", shown))
+    return "; ".join(parts) or "?"
 
 
 def load_notes(load_errors):
     """The load errors for people.  A notebook's ``from autograder... import`` is refused
-    by design while grading; the NameErrors it causes in later cells (data, plots) are
-    folded into one note instead of one line each."""
+    by design while grading; the NameErrors it causes later (data, plots, check calls)
+    are folded into one note instead of one line each."""
     blocked = [e for e in load_errors if e.get("type") == "ImportError"
                and BLOCKED_IMPORT in e.get("message", "")]
     if not blocked:
         return ["while loading, %s" % _load_error(e) for e in load_errors]
-    notes, downstream = [], []
-    for e in load_errors:
-        if e.get("type") == "NameError":
-            downstream.append(_cell_of(e))
-        elif e not in blocked:
-            notes.append("while loading, %s" % _load_error(e))
-    first = ", ".join(sorted({_cell_of(e) for e in blocked}, key=lambda c: (len(c), c)))
-    summary = "cell%s %s import%s the project (not available while grading)" % (
-        "s" if len(blocked) > 1 else "", first, "" if len(blocked) > 1 else "s")
+    downstream = [e for e in load_errors if e.get("type") == "NameError"]
+    others = [e for e in load_errors if e not in blocked and e not in downstream]
+    summary = "the project cannot be imported while grading (%s)" % _places(blocked)
     if downstream:
-        summary += ", so %d later cell%s that use%s what it defines did not run (cell%s " \
-                   "%s): expected for data and plotting cells" % (
-                       len(downstream), "s" if len(downstream) > 1 else "",
-                       "" if len(downstream) > 1 else "s",
-                       "s" if len(downstream) > 1 else "", ", ".join(downstream))
-    return [summary] + notes
+        summary += ", so %d later statement%s using what it defines did not run (%s): " \
+                   "expected for data, plotting and check cells" % (
+                       len(downstream), "" if len(downstream) == 1 else "s",
+                       _places(downstream))
+    return [summary] + ["while loading, %s" % _load_error(e) for e in others]
 
 
 def render_json(reports):

@@ -13,9 +13,19 @@ def name_error(cell, name="data"):
 
 def test_the_blocked_import_and_its_consequences_are_one_note():
     assert load_notes([BLOCKED, name_error(4), name_error(9, "plt")]) == [
-        "cell 2 imports the project (not available while grading), so 2 later cells "
-        "that use what it defines did not run (cells 4, 9): expected for data and "
-        "plotting cells"]
+        "the project cannot be imported while grading (cell 2), so 2 later statements "
+        "using what it defines did not run (cells 4, 9): expected for data, plotting "
+        "and check cells"]
+
+
+def test_a_script_names_lines():
+    blocked = dict(BLOCKED, where=" (line 27 of knn.py, in <module>)")
+    later = [dict(name_error(0), where=" (line %d of knn.py, in <module>)" % n)
+             for n in (45, 46)]
+    assert load_notes([blocked] + later) == [
+        "the project cannot be imported while grading (line 27), so 2 later statements "
+        "using what it defines did not run (lines 45, 46): expected for data, plotting "
+        "and check cells"]
 
 
 def test_other_errors_are_still_listed_one_by_one():
@@ -23,8 +33,9 @@ def test_other_errors_are_still_listed_one_by_one():
              "where": " (line 3 of cell 7, in <module>)"}
     notes = load_notes([BLOCKED, crash, name_error(8)])
     assert notes == [
-        "cell 2 imports the project (not available while grading), so 1 later cell that "
-        "uses what it defines did not run (cell 8): expected for data and plotting cells",
+        "the project cannot be imported while grading (cell 2), so 1 later statement "
+        "using what it defines did not run (cell 8): expected for data, plotting and "
+        "check cells",
         "while loading, ZeroDivisionError: division by zero (line 3 of cell 7, in <module>)"]
 
 
@@ -32,3 +43,8 @@ def test_without_a_blocked_import_every_error_is_listed():
     assert load_notes([name_error(3)]) == [
         "while loading, NameError: name 'data' is not defined (line 1 of cell 3, in <module>)"]
     assert load_notes([]) == []
+
+
+def test_long_lists_of_places_are_cut():
+    notes = load_notes([BLOCKED] + [name_error(n) for n in range(3, 20)])
+    assert "(cells 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, ... (17 in all))" in notes[0]
