@@ -17,7 +17,7 @@ from autograder import registry
 
 from .helpers import ROOT, cli_json, run_cli
 
-ASSIGNMENTS = ("knn", "linear_classifiers")
+ASSIGNMENTS = ("knn", "linear_classifiers", "backprop", "optimizers", "batchnorm", "dropout")
 BIN = os.path.dirname(sys.executable)
 KERNEL_TIMEOUT = 300       # seconds per cell: a grade cell runs two checks
 
