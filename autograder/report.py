@@ -60,6 +60,7 @@ def load_notes(load_errors):
         return ["while loading, %s" % _load_error(e) for e in load_errors]
     downstream = [e for e in load_errors if e.get("type") == "NameError"]
     others = [e for e in load_errors if e not in blocked and e not in downstream]
+    downstream = list({e.get("where", ""): e for e in downstream}.values())  # one a place
     summary = "the project cannot be imported while grading (%s)" % _places(blocked)
     if downstream:
         summary += ", so %d later statement%s using what it defines did not run (%s): " \

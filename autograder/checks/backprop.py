@@ -300,7 +300,7 @@ def course_network(t):
     """The course's network: input [0.35, 0.9], W1 [[0.1, 0.8], [0.4, 0.6]], w2
     [0.3, 0.9], sigmoid units, target 0.5, through the multiply, add and sigmoid gates:
     output 0.690, cost 0.5 * (out - 0.5)^2 = 0.018, dC/dw2[0] = 0.02767 (the course's
-    0.02763 comes from intermediates rounded to 3 decimals)."""
+    0.02763 is 0.027636, from intermediates rounded to 3 decimals, cut to 5)."""
     # Exact values, for comparison.
     X2 = np.array([NET_X, NET_X])                         # (2, 2): x for each hidden unit
     P_e = NET_W1 * X2
