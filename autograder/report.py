@@ -63,9 +63,11 @@ def load_notes(load_errors):
     downstream = list({e.get("where", ""): e for e in downstream}.values())  # one a place
     summary = "the project cannot be imported while grading (%s)" % _places(blocked)
     if downstream:
-        summary += ", so %d later statement%s using what it defines did not run (%s): " \
+        unit = "cell" if all("of cell " in e.get("where", "") for e in downstream) \
+            else "statement"
+        summary += ", so %d later %s%s using what it defines did not run (%s): " \
                    "expected for data, plotting and check cells" % (
-                       len(downstream), "" if len(downstream) == 1 else "s",
+                       len(downstream), unit, "" if len(downstream) == 1 else "s",
                        _places(downstream))
     return [summary] + ["while loading, %s" % _load_error(e) for e in others]
 

@@ -13,7 +13,7 @@ def name_error(cell, name="data"):
 
 def test_the_blocked_import_and_its_consequences_are_one_note():
     assert load_notes([BLOCKED, name_error(4), name_error(9, "plt")]) == [
-        "the project cannot be imported while grading (cell 2), so 2 later statements "
+        "the project cannot be imported while grading (cell 2), so 2 later cells "
         "using what it defines did not run (cells 4, 9): expected for data, plotting "
         "and check cells"]
 
@@ -33,7 +33,7 @@ def test_other_errors_are_still_listed_one_by_one():
              "where": " (line 3 of cell 7, in <module>)"}
     notes = load_notes([BLOCKED, crash, name_error(8)])
     assert notes == [
-        "the project cannot be imported while grading (cell 2), so 1 later statement "
+        "the project cannot be imported while grading (cell 2), so 1 later cell "
         "using what it defines did not run (cell 8): expected for data, plotting and "
         "check cells",
         "while loading, ZeroDivisionError: division by zero (line 3 of cell 7, in <module>)"]
