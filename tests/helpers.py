@@ -45,3 +45,12 @@ def cli_json(*args, **kwargs):
     proc = run_cli(*args, "--format", "json", **kwargs)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
+
+
+def lost_points(source, assignment, seed=0):
+    """Grade ``source`` in full; the tests that did not get full marks, as
+    "name: status feedback" lines (empty for a correct answer), and the report."""
+    results, report = grade_source(source, assignment, seed=seed)
+    lost = ["%s: %s %s" % (name, r.status, r.feedback) for name, r in results.items()
+            if r.status != "passed" or r.score != r.max_score]
+    return lost, report

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from autograder import registry
-from tests.helpers import SUBMISSIONS, grade_source, with_replacement
+from tests.helpers import SUBMISSIONS, grade_source, lost_points, with_replacement
 
 # (case_id, assignment, function, buggy_def_source, failing test, feedback substring)
 # A status of "error" is expected where the submission raises; see EXPECTED_ERRORS.
@@ -928,8 +928,6 @@ CORPUS_ASSIGNMENTS = ("knn", "linear_classifiers")
 def test_unmodified_solution_scores_full_marks(path):
     assignment = os.path.basename(path)[:-len("_solution.py")]
     with open(path) as f:
-        results, report = grade_source(f.read(), assignment)
-    lost = ["%s: %s %s" % (name, r.status, r.feedback) for name, r in results.items()
-            if r.status != "passed" or r.score != r.max_score]
+        lost, report = lost_points(f.read(), assignment)
     assert lost == []
     assert report.score == report.max_score == registry.load(assignment).max_score > 0
