@@ -21,10 +21,11 @@ class Ref:
 class Helper:
     """A judge-supplied helper function defined in the worker (``TestContext.define``).
     As an argument it is passed to the submission; as a Call's ``fn`` it is called,
-    and ``label`` (the student's name it wraps, e.g. a class) names it in feedback."""
+    ``label`` (the student's name it wraps, e.g. a class) names it in feedback and
+    ``params`` names its parameters (an array argument must come back unchanged)."""
 
-    def __init__(self, name, label=None):
-        self.name, self.label = name, label or name
+    def __init__(self, name, label=None, params=()):
+        self.name, self.label, self.params = name, label or name, tuple(params)
 
 
 class StudentFn:
@@ -142,11 +143,14 @@ class TestContext:
             raise StudentError("the grader could not define its helper: %s" % reply.get("error"))
 
     def _check_inputs_unchanged(self, call, outcome):
-        if call.method_of or isinstance(call.fn, Helper):
+        if call.method_of:
             return
-        function = self.assignment.functions.get(call.fn)
-        params = function.params if function else ()
-        allowed = function.may_modify if function else ()
+        if isinstance(call.fn, Helper):   # the student's code sees the helper's arrays
+            params, allowed = call.fn.params, ()
+        else:
+            function = self.assignment.functions.get(call.fn)
+            params = function.params if function else ()
+            allowed = function.may_modify if function else ()
         sent = list(zip(range(len(call.args)), call.args)) + list(call.kwargs.items())
         after = dict(enumerate(outcome.args_after))
         after.update(outcome.kwargs_after)
@@ -162,7 +166,7 @@ class TestContext:
                         np.count_nonzero(~((now == before) | (np.isnan(now) & np.isnan(before)))),
                         before.size)
                 raise CheckFailed("%s modified its input %s in place%s; it must not change "
-                                  "its arguments (work on a copy)" % (call.fn, name, changed))
+                                  "its arguments (work on a copy)" % (call.label, name, changed))
 
     def missing_message(self, fn):
         from .registry import did_you_mean

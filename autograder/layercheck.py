@@ -7,7 +7,7 @@ submission's own forward, and checks that a zero upstream gradient gives zeros.
 """
 import numpy as np
 
-from .compare import as_tuple, check_array
+from .compare import as_tuple, check_array, describe
 from .context import Call, Ref
 from .errors import CheckFailed
 from .gradcheck import check_gradient
@@ -68,11 +68,13 @@ def check_layer(t, forward, backward, args, names, ref_forward, ref_backward,
     zeros = grads_of(t, backward, _upstream(np.zeros_like(dout)), "fwd", names)
     for name, g in zip(names, zeros):
         if not isinstance(g, np.ndarray) and not np.isscalar(g):
-            raise CheckFailed("%s: %s is not an array" % (backward, name))
+            raise CheckFailed("%s: with a zero upstream gradient %s is %s, not an array of "
+                              "zeros" % (backward, name, describe(g)))
         if np.any(np.asarray(g) != 0):
-            raise CheckFailed("%s: a zero upstream gradient must give %s = 0, but %d entries "
-                              "are non-zero" % (backward, name,
-                                                np.count_nonzero(np.asarray(g))))
+            raise CheckFailed("%s: a zero upstream gradient must give %s = 0, but %d of %d "
+                              "entries are non-zero" % (backward, name,
+                                                        np.count_nonzero(np.asarray(g)),
+                                                        np.size(g)))
 
 
 def _upstream(dout):

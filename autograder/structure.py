@@ -12,8 +12,8 @@ LOOP_NODES = {
     ast.DictComp: "a dict comprehension", ast.GeneratorExp: "a generator expression",
 }
 # Calls that are loops in disguise.
-LOOP_CALLS = {"reduce", "starmap", "accumulate", "vectorize", "apply_along_axis", "apply_over_axes", "frompyfunc", "fromiter",
-              "map", "filter"}
+LOOP_CALLS = {"reduce", "starmap", "accumulate", "vectorize", "apply_along_axis",
+              "apply_over_axes", "frompyfunc", "fromiter", "map", "filter"}
 
 
 class Source:

@@ -351,6 +351,26 @@ def svm_loss(x, y):
         "svm_loss.loss_at_zero_scores":
             (F, "svm_loss: loss at x = 0 with N = 6, C = 5 (C - 1): expected 4, got 24"),
     }),
+    ("tanh_backward_nudges_exact_zeros", B, "tanh_backward", '''
+def tanh_backward(dout, cache):
+    out = np.tanh(cache)
+    dx = dout * (1 - out ** 2)
+    dx[dx == 0] = 1e-12          # "avoid exact zeros"
+    return dx
+''', {
+        "tanh_backward.gradients": (F, "tanh_backward: a zero upstream gradient must give "
+                                       "dx = 0, but 20 of 20 entries are non-zero"),
+        "tanh_backward.matches_reference": (F, "a zero upstream gradient must give dx = 0")}),
+    ("leaky_relu_backward_none_without_gradient", B, "leaky_relu_backward", '''
+def leaky_relu_backward(dout, cache):
+    if not np.any(dout):
+        return None              # "nothing flows back"
+    x, alpha = cache
+    return np.where(x > 0, dout, alpha * dout)
+''', {
+        name: (F, "leaky_relu_backward: with a zero upstream gradient dx is None, not an "
+                  "array of zeros")
+        for name in ("leaky_relu_backward.gradients", "leaky_relu_backward.matches_reference")}),
     # ================================================================ backprop: the net
     ("xavier_init_uses_fan_out", B, "xavier_init", '''
 def xavier_init(fan_in, fan_out, rng):
@@ -466,10 +486,58 @@ class TwoLayerNet(TwoLayerNet):
     def loss(self, X, y=None):
         X -= X.mean(axis=0)
         return super().loss(X, y)
-''', {name: (F, "TwoLayerNet.loss modified its input X in place")
+''', {name: (F, "TwoLayerNet modified its input X in place (")
         for name in ("TwoLayerNet.scores", "TwoLayerNet.loss_and_grads",
                      "TwoLayerNet.regularization", "TwoLayerNet.gradient_check",
                      "TwoLayerNet.matches_reference")}),
+    ("xavier_init_uniform_not_centred", B, "xavier_init", '''
+def xavier_init(fan_in, fan_out, rng):
+    return rng.random((fan_in, fan_out)) * np.sqrt(12.0 / fan_in)
+''', {"xavier_init.shape_and_scale": (
+        F, "xavier_init(fan_in=200, fan_out=150): the weights' mean is 0.12")}),
+    ("net_biases_start_random", B, "TwoLayerNet", '''
+class TwoLayerNet(TwoLayerNet):
+    def __init__(self, input_dim, hidden_dim, num_classes, weight_scale=1e-3, reg=0.0):
+        super().__init__(input_dim, hidden_dim, num_classes, weight_scale, reg)
+        self.params["b1"] = weight_scale * np.random.randn(hidden_dim)
+''', {"TwoLayerNet.init": (
+        F, "TwoLayerNet(60, 100, 10, weight_scale=0.05).params['b1'] (biases start at zero)[")}),
+    ("net_W2_transposed_at_init", B, "TwoLayerNet", '''
+class TwoLayerNet(TwoLayerNet):
+    def __init__(self, input_dim, hidden_dim, num_classes, weight_scale=1e-3, reg=0.0):
+        super().__init__(input_dim, hidden_dim, num_classes, weight_scale, reg)
+        self.params["W2"] = self.params["W2"].T
+''', {"TwoLayerNet.init": (
+        F, "TwoLayerNet(60, 100, 10, weight_scale=0.05).params['W2']: expected an array of "
+           "shape (100, 10), got an array of shape (10, 100)")}),
+    ("net_params_as_list", B, "TwoLayerNet", '''
+class TwoLayerNet(TwoLayerNet):
+    def __init__(self, input_dim, hidden_dim, num_classes, weight_scale=1e-3, reg=0.0):
+        super().__init__(input_dim, hidden_dim, num_classes, weight_scale, reg)
+        self.params = [self.params[k] for k in ("W1", "b1", "W2", "b2")]
+''', {
+        "TwoLayerNet.init": (F, "TwoLayerNet(60, 100, 10, weight_scale=0.05).params: expected "
+                                "a dict with keys W1, b1, W2, b2, got a list"),
+        **{name: (E, "TwoLayerNet raised AttributeError: 'list' object has no attribute")
+           for name in ("TwoLayerNet.scores", "TwoLayerNet.loss_and_grads",
+                        "TwoLayerNet.regularization", "TwoLayerNet.gradient_check",
+                        "TwoLayerNet.matches_reference")}}),
+    ("net_db2_not_summed", B, "TwoLayerNet", '''
+class TwoLayerNet(TwoLayerNet):
+    def loss(self, X, y=None):
+        out = super().loss(X, y)
+        if y is None:
+            return out
+        loss, grads = out
+        scores = super().loss(X)
+        probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        probs[np.arange(len(y)), y] -= 1
+        grads["b2"] = probs / len(y)
+        return loss, grads
+''', {name: (F, "TwoLayerNet.loss(X, y): grads['b2']: expected shape (")
+        for name in ("TwoLayerNet.loss_and_grads", "TwoLayerNet.regularization",
+                     "TwoLayerNet.gradient_check", "TwoLayerNet.matches_reference")}),
     # ================================================================ optimizers
     ("sgd_updates_w_in_place", O, "sgd", '''
 def sgd(w, dw, config=None):
