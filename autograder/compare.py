@@ -67,9 +67,11 @@ def check_array(label, got, expected, rtol=config.RTOL, atol=config.ATOL, intege
     """Compare a returned array with the expected one.
 
     ``atol`` is scaled by the largest expected magnitude (at least 1), so the
-    tolerance does not depend on the units of the data.  ``integer`` demands an
-    integer dtype and exact equality (labels, counts).
+    tolerance does not depend on the units of the data.  ``integer`` compares labels
+    (``check_labels``).
     """
+    if integer:
+        return check_labels(label, got, expected)
     expected = np.asarray(expected)
     if not isinstance(got, np.ndarray):
         if expected.ndim == 0 and isinstance(got, numbers.Real) and not isinstance(got, bool):
@@ -80,20 +82,14 @@ def check_array(label, got, expected, rtol=config.RTOL, atol=config.ATOL, intege
     if got.shape != expected.shape:
         raise CheckFailed("%s: expected shape %s, got shape %s"
                           % (label, tuple(expected.shape), tuple(got.shape)))
-    if integer:
-        if got.dtype.kind not in "iu":
-            raise CheckFailed("%s: expected integer values, got dtype %s" % (label, got.dtype))
-        wrong = got != expected
-        tolerance = "exact match"
-    else:
-        if got.dtype.kind not in "iuf":
-            raise CheckFailed("%s: expected real numbers, got dtype %s" % (label, got.dtype))
-        g, e = got.astype(np.float64), expected.astype(np.float64)
-        scale = max(1.0, float(np.max(np.abs(e), initial=0.0)))
-        with np.errstate(invalid="ignore"):
-            wrong = ~(np.abs(g - e) <= atol * scale + rtol * np.abs(e))
-        wrong &= ~(np.isnan(g) & np.isnan(e))
-        tolerance = "rtol %g, atol %g" % (rtol, atol * scale)
+    if got.dtype.kind not in "iuf":
+        raise CheckFailed("%s: expected real numbers, got dtype %s" % (label, got.dtype))
+    g, e = got.astype(np.float64), expected.astype(np.float64)
+    scale = max(1.0, float(np.max(np.abs(e), initial=0.0)))
+    with np.errstate(invalid="ignore"):
+        wrong = ~(np.abs(g - e) <= atol * scale + rtol * np.abs(e))
+    wrong &= ~(np.isnan(g) & np.isnan(e))
+    tolerance = "rtol %g, atol %g" % (rtol, atol * scale)
     count = int(np.count_nonzero(wrong))
     if count == 0:
         return
@@ -112,3 +108,43 @@ def check_array(label, got, expected, rtol=config.RTOL, atol=config.ATOL, intege
                      % (where, fmt(ev), fmt(gv), rel))
     raise CheckFailed("%s; %d of %d entries differ (%s)"
                       % ("; ".join(shown), count, got.size, tolerance))
+
+
+def check_labels(label, got, expected):
+    """Compare class labels by value: any integer dtype, float64 holding integral
+    values, or a list are all fine (SPEC.md); a wrong shape, a non-integral value or a
+    wrong label is not.  Feedback counts the wrong labels and shows the first ones."""
+    expected = np.asarray(expected)
+    if isinstance(got, (list, tuple)):
+        try:
+            got = np.asarray(got)
+        except (ValueError, TypeError):
+            raise CheckFailed("%s: expected %d labels, got a ragged list" % (label, expected.size))
+    if not isinstance(got, np.ndarray):
+        raise CheckFailed("%s: expected an array of %d labels, got %s"
+                          % (label, expected.size, describe(got)))
+    if got.shape != expected.shape:
+        raise CheckFailed("%s: expected shape %s, got shape %s"
+                          % (label, tuple(expected.shape), tuple(got.shape)))
+    if got.dtype.kind not in "iuf":
+        raise CheckFailed("%s: expected integer labels, got dtype %s" % (label, got.dtype))
+    if got.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(got) | (got != np.round(got)))
+        if len(bad):
+            i = np.unravel_index(bad[0], got.shape)
+            raise CheckFailed("%s: labels must be whole numbers, but %s%s = %s is not "
+                              "(%d of %d entries are non-integral)"
+                              % (label, label.split(" ")[0], _index(i), fmt(got[i]), len(bad),
+                                 got.size))
+    wrong = np.flatnonzero(got.astype(np.float64) != expected.astype(np.float64))
+    if len(wrong) == 0:
+        return
+    name = label.split(" ")[0]                # "y_pred (k=4)" -> y_pred[0]
+    shown = []
+    for flat in wrong[:config.MAX_LISTED_ELEMENTS]:
+        i = np.unravel_index(flat, got.shape)
+        shown.append("%s%s expected %d, got %d" % (name, _index(i) if got.ndim else "",
+                                                   int(expected[i]), int(got[i])))
+    raise CheckFailed("%s: %d of %d labels differ: %s%s" % (
+        label, len(wrong), got.size, "; ".join(shown),
+        "; ..." if len(wrong) > config.MAX_LISTED_ELEMENTS else ""))

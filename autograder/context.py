@@ -62,6 +62,11 @@ class Call:
         """The name feedback gives the call."""
         return self.fn.label if isinstance(self.fn, Helper) else self.fn
 
+    def refs(self):
+        """The keep keys of the worker-side objects passed as arguments (a cache)."""
+        values = list(self.args) + list(self.kwargs.values())
+        return sorted({v.key for v in values if isinstance(v, Ref)})
+
     def spec(self):
         if isinstance(self.fn, Helper):
             target = {"helper": self.fn.name}
@@ -72,7 +77,7 @@ class Call:
         return {"fn": target, "args": [encode_arg(a) for a in self.args],
                 "kwargs": {k: encode_arg(v) for k, v in self.kwargs.items()},
                 "keep": self.keep, "return": self.ret, "return_args": True,
-                "measure_memory": self.measure_memory}
+                "measure_memory": self.measure_memory, "kept_args": self.refs()}
 
 
 @dataclass
@@ -100,6 +105,7 @@ class TestContext:
         self.seed = seed_for(seed, test.name)
         self.rng = np.random.default_rng(self.seed)
         self.source = source          # autograder.structure.Source of the submission
+        self.kept_inputs = {}         # keep key -> (Call, args and kwargs after that call)
 
     # ------------------------------------------------------------ calling
     def calls(self, calls):
@@ -121,6 +127,9 @@ class TestContext:
                               {k: wire.decode(v) for k, v in result.get("kwargs_after", {}).items()},
                               result.get("peak_bytes"), result.get("seconds", 0.0))
             self._check_inputs_unchanged(call, outcome)
+            self._check_kept_inputs_unchanged(call, result.get("kept_args") or {})
+            if call.keep:
+                self.kept_inputs[call.keep] = (call, outcome.args_after, outcome.kwargs_after)
             outcomes.append(outcome)
         return outcomes
 
@@ -143,7 +152,11 @@ class TestContext:
             raise StudentError("the grader could not define its helper: %s" % reply.get("error"))
 
     def _check_inputs_unchanged(self, call, outcome):
-        if call.method_of:
+        """Only the function under test is charged for changing its inputs: a forward
+        called to make its backward's cache may be in-place without costing the
+        backward (SPEC.md: a bug costs points only under its function)."""
+        if call.method_of or (not isinstance(call.fn, Helper) and
+                              call.fn != self.test.function):
             return
         if isinstance(call.fn, Helper):   # the student's code sees the helper's arrays
             params, allowed = call.fn.params, ()
@@ -162,16 +175,52 @@ class TestContext:
             if not (isinstance(now, np.ndarray) and now.shape == before.shape and
                     np.array_equal(now, before, equal_nan=True)):
                 changed = "" if not isinstance(now, np.ndarray) or now.shape != before.shape \
-                    else " (%d of %d entries changed)" % (
-                        np.count_nonzero(~((now == before) | (np.isnan(now) & np.isnan(before)))),
-                        before.size)
+                    else " (%d of %d entries changed)" % (_count_changed(before, now),
+                                                          before.size)
                 raise CheckFailed("%s modified its input %s in place%s; it must not change "
                                   "its arguments (work on a copy)" % (call.label, name, changed))
 
-    def missing_message(self, fn):
-        from .registry import did_you_mean
+    def _check_kept_inputs_unchanged(self, call, kept_args):
+        """A call given a kept object (a backward given its forward's cache) must not
+        change, through it, the arrays the kept call received."""
+        for key, data in kept_args.items():
+            if key not in self.kept_inputs:
+                continue
+            made_by, args_before, kwargs_before = self.kept_inputs[key]
+            params = self.assignment.functions[made_by.fn].params \
+                if made_by.fn in self.assignment.functions else ()
+            before = list(enumerate(args_before)) + list(kwargs_before.items())
+            after = dict(enumerate(wire.decode(a) for a in data.get("args", [])))
+            after.update({k: wire.decode(v) for k, v in data.get("kwargs", {}).items()})
+            for index, old in before:
+                if not isinstance(old, np.ndarray):
+                    continue
+                new = after.get(index)
+                if isinstance(new, np.ndarray) and new.shape == old.shape and \
+                        np.array_equal(new, old, equal_nan=True):
+                    continue
+                name = params[index] if isinstance(index, int) and index < len(params) \
+                    else str(index)
+                changed = "" if not isinstance(new, np.ndarray) or new.shape != old.shape \
+                    else " (%d of %d entries changed)" % (_count_changed(old, new), old.size)
+                raise CheckFailed("%s changed %s, an input of %s, through the cache%s; a "
+                                  "backward must not modify the arrays its forward received "
+                                  "(work on a copy)" % (call.label, name, made_by.label,
+                                                        changed))
 
-        names = self.worker.load_info.get("names", []) if self.worker.load_info else []
+    def missing_message(self, fn):
+        """Why ``fn`` is missing: the cell that defines it but failed, else a near miss
+        among the submission's own names (never another catalog function)."""
+        from .registry import all_assignments, did_you_mean
+
+        info = self.worker.load_info or {}
+        reason = failed_definition(fn, info.get("cell_errors", []),
+                                   getattr(self.worker, "skipped", {}),
+                                   getattr(self.worker, "cells", []))
+        if reason:
+            return "%s is not defined in the submission: %s" % (fn, reason)
+        catalog = {name for a in all_assignments() for name in a.functions}
+        names = [n for n in info.get("names", []) if n not in catalog]
         hint = did_you_mean(fn, names) if names else ""
         if "choose from" in hint:
             hint = ""
@@ -220,6 +269,12 @@ class TestContext:
         compare.check_array(label, got, expected, **tolerances)
 
 
+def _count_changed(before, now):
+    with np.errstate(invalid="ignore"):
+        same = (now == before) | (np.isnan(now) & np.isnan(before))
+    return int(np.count_nonzero(~same))
+
+
 def student_error_message(fn, error):
     kind, message = error.get("type", "Exception"), error.get("message", "")
     if kind == "NotImplementedError":
@@ -227,3 +282,31 @@ def student_error_message(fn, error):
     if kind == "SystemExit":
         return "%s called exit() (SystemExit %s)" % (fn, message)
     return "%s raised %s: %s%s" % (fn, kind, message, error.get("where", ""))
+
+
+def failed_definition(fn, cell_errors, skipped=None, cells=()):
+    """Why ``fn`` is missing when a cell whose text defines it failed while loading,
+    e.g. "cell 3 did not run (SyntaxError at line 5: invalid syntax)"; else None.
+    ``cell_errors`` are the worker's load errors, ``skipped`` maps the index of each
+    cell that killed the worker to its note."""
+    reason = None
+    for error in cell_errors:
+        if fn in error.get("defines", ()):
+            at = " at line %s" % error["line"] if error.get("line") else ""
+            said = ": %s" % error["message"] if error.get("message") else ""
+            did = "stopped before defining it" if error.get("compiled") else "did not run"
+            reason = "%s %s (%s%s%s)" % (_place(error["cell"], error.get("start", 1)), did,
+                                         error.get("type"), at, said)
+    for index, note in sorted((skipped or {}).items()):
+        source = cells[index].get("source", "") if index < len(cells) else ""
+        if fn in wire.defined_in(source):
+            label = cells[index].get("label") or "cell %d" % (index + 1)
+            reason = "%s was skipped (%s)" % (_place(label, wire.first_line(source)),
+                                             note.get("message", "").split(";")[0])
+    return reason
+
+
+def _place(label, start):
+    """A cell by its label; a statement of a .py file by its first line."""
+    return "the statement at line %d of %s" % (start, label) if label.endswith(".py") \
+        else label

@@ -10,6 +10,14 @@ from dataclasses import dataclass, field
 
 from .errors import UsageError
 
+# What a test looks at.  A VALUE test compares results with known right values (the
+# reference, a worked example); STRUCTURE (no loops, peak memory) and CONSISTENCY
+# (a gradient check against the submission's own loss, an invariance, a property that
+# a constant can satisfy) tests score only when every value test of the same function
+# passed: code that does nothing useful earns nothing for its shape (SPEC.md).
+VALUE, STRUCTURE, CONSISTENCY = "value", "structure", "consistency"
+GATED = (STRUCTURE, CONSISTENCY)
+
 ASSIGNMENT_MODULES = ("knn", "linear_classifiers", "backprop", "optimizers", "batchnorm",
                       "dropout")
 
@@ -22,6 +30,11 @@ class Test:
     run: object             # callable(t)
     hidden: bool = False    # hidden tests run only in grade cells and the CLI
     doc: str = ""
+    kind: str = VALUE       # VALUE, or a kind in GATED (points only when values are right)
+
+    @property
+    def gated(self):
+        return self.kind in GATED
 
 
 @dataclass
@@ -42,15 +55,18 @@ class Assignment:
     def function(self, name, params, may_modify=(), loops_allowed=True):
         self.functions[name] = Function(name, tuple(params), tuple(may_modify), loops_allowed)
 
-    def test(self, function, points, hidden=False, name=None):
-        """Decorator registering ``run(t)`` as a test of ``function``."""
+    def test(self, function, points, hidden=False, name=None, kind=VALUE):
+        """Decorator registering ``run(t)`` as a test of ``function``; ``kind`` says
+        whether its points depend on the function's values being right."""
         if function not in self.functions:
             raise UsageError("unknown function %s in %s" % (function, self.id))
+        if kind not in (VALUE,) + GATED:
+            raise UsageError("unknown test kind %r" % kind)
 
         def register(run):
             test_name = "%s.%s" % (function, name or run.__name__)
             self.tests.append(Test(test_name, function, float(points), run, hidden,
-                                   (run.__doc__ or "").strip()))
+                                   (run.__doc__ or "").strip(), kind))
             return run
         return register
 

@@ -16,7 +16,8 @@ def to_dict(reports):
         "tests": tests,
         "submissions": [{"path": rep.path, "assignment": rep.assignment, "score": rep.score,
                          "max_score": rep.max_score, "seconds": round(rep.seconds, 3),
-                         "load_errors": [_load_error(e) for e in rep.load_errors]}
+                         "load_errors": [_load_error(e) for e in rep.load_errors],
+                         "problem": rep.problem}
                         for rep in reports],
     }
 
@@ -127,6 +128,9 @@ def render_text(reports):
         lines.append("%s  (%s)  %s / %s points" % (rep.path, rep.assignment,
                                                   _num(rep.score), _num(rep.max_score)))
         lines += ["  note: %s" % note for note in load_notes(rep.load_errors)]
+        if rep.problem:           # nothing was graded: one line, not one per test
+            lines.append("  %s" % rep.problem)
+            continue
         width = max([len(r.name) for r in rep.results] + [10])
         for r in rep.results:
             lines.append("  %-7s %-*s %5s/%-4s" % (STATUS_MARK[r.status], width, r.name,

@@ -5,7 +5,7 @@ Produces plain result records; rendering them is ``autograder.report``'s job.
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import config, registry, submission as submissions
 from .context import TestContext
@@ -33,6 +33,7 @@ class SubmissionReport:
     load_errors: list = field(default_factory=list)
     output: str = ""
     seconds: float = 0.0
+    problem: str = None    # why nothing was graded (wrong_assignment), in one line
 
     @property
     def score(self):
@@ -70,6 +71,24 @@ def infer_assignment(sub, explicit=None):
     return best
 
 
+def wrong_assignment(source, assignment, shown=3):
+    """One line when the submission defines none of ``assignment``'s functions but some
+    of another assignment's (it was graded as the wrong one); else None."""
+    defined = source.defined_names()
+    if defined & set(assignment.functions):
+        return None
+    found = {a.id: [f for f in a.functions if f in defined]
+             for a in registry.all_assignments() if a.id != assignment.id}
+    best = max(found, key=lambda a: len(found[a]))
+    names = found[best]
+    if not names:
+        return None
+    return ("this submission defines none of %s's functions but %d of %s's (%s%s): grade "
+            "it with --assignment %s" % (assignment.id, len(names), best,
+                                         ", ".join(names[:shown]),
+                                         ", ..." if len(names) > shown else "", best))
+
+
 def select_tests(assignment, only, hidden):
     tests = [t for t in assignment.tests if hidden or not t.hidden]
     if only:
@@ -87,11 +106,12 @@ def grade_submission(sub, options):
     assignment = registry.load(infer_assignment(sub, options.assignment))
     tests = select_tests(assignment, options.only, options.hidden)
     source = sub.source
+    problem = wrong_assignment(source, assignment)
     worker = Worker(sub.cells, memory_mb=options.memory_mb)
-    results, load_errors, load_failure = [], [], None
+    results, load_errors, load_failure = [], [], problem
     try:
         try:
-            info = worker.start()
+            info = {} if problem else worker.start()
             load_errors = info.get("cell_errors", [])
         except WorkerLost as lost:
             load_failure = "the submission could not be loaded: %s" % lost.message
@@ -107,8 +127,29 @@ def grade_submission(sub, options):
                     load_failure = "the submission could not be reloaded: %s" % lost.message
     finally:
         worker.stop()
+    results = apply_gates(tests, results)
     return SubmissionReport(sub.path, assignment.id, results, load_errors, worker.output(),
-                            time.monotonic() - started)
+                            time.monotonic() - started, problem=problem)
+
+
+def apply_gates(tests, results):
+    """Structure and self-consistency tests keep their points only when every value
+    test of the same function (among those run) passed."""
+    by_name = {t.name: t for t in tests}
+    failed_value = {}
+    for r in results:
+        test = by_name.get(r.name)
+        if test and not test.gated and r.status != "passed":
+            failed_value.setdefault(r.function, r.name)
+    gated = []
+    for r in results:
+        test = by_name.get(r.name)
+        if test and test.gated and r.status == "passed" and r.function in failed_value:
+            r = replace(r, score=0.0, status="failed", feedback=(
+                "no points for this %s check until %s's values are right (%s failed); "
+                "it passed on its own" % (test.kind, r.function, failed_value[r.function])))
+        gated.append(r)
+    return gated
 
 
 def _run_test(assignment, test, worker, options, source):

@@ -1,7 +1,9 @@
 """Read a submission (notebook or .py) into labelled code cells, without running it."""
 import ast
+import bisect
 import json
 import os
+import re
 from dataclasses import dataclass
 
 from .errors import SubmissionError
@@ -88,22 +90,71 @@ def _read_notebook(path):
 def _read_python(path):
     """A .py file runs statement by statement, so that one failing statement (an
     import of the notebook check helpers, say) does not hide the definitions after it;
-    line numbers stay those of the file."""
+    line numbers stay those of the file.  A file that does not parse is split at its
+    top-level statements and what parses is kept (``_split_unparsed``)."""
     text = _read_text(path)
     name = os.path.basename(path)
     try:
         tree = ast.parse(text)
-    except SyntaxError as exc:
-        # One cell that fails to compile: the report shows the syntax error.
-        return Submission(path, [{"source": text, "label": name}], _stem(path))
+    except (SyntaxError, ValueError):      # ValueError: a null byte
+        spans = _split_unparsed(text)
+    else:
+        spans = [((node.decorator_list[0].lineno if getattr(node, "decorator_list", None)
+                   else node.lineno) - 1, node.end_lineno) for node in tree.body]
     lines = text.splitlines(keepends=True)
-    cells = []
-    for node in tree.body:
-        start = (node.decorator_list[0].lineno if getattr(node, "decorator_list", None)
-                 else node.lineno)
-        chunk = "".join(lines[start - 1:node.end_lineno])
-        cells.append({"source": "\n" * (start - 1) + chunk, "label": name})
+    cells = [{"source": "\n" * start + "".join(lines[start:end]), "label": name}
+             for start, end in spans]
     return Submission(path, cells, _stem(path))
+
+
+CONTINUATIONS = re.compile(r"(else|elif|except|finally)\b|[)\]}]")
+
+
+def _split_unparsed(text):
+    """(start, end) line spans (0-based, end excluded) of a file that does not parse.
+
+    A statement starts at a line that begins at column 0 and is not blank, a comment,
+    a closing bracket or the ``else``/``except``... of a compound statement.  From each
+    start the shortest run of lines up to a later start (or the end) that parses is one
+    span, so decorators, multi-line strings and expressions stay whole; where none
+    parses, the lines up to the next start are a span of their own, whose syntax error
+    the worker reports with the file's line numbers."""
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines)
+              if line[:1] and not line[:1].isspace() and not line.startswith("#")
+              and not CONTINUATIONS.match(line)]
+    ends = starts[1:] + [len(lines)]
+    spans, k = [], 0
+    while k < len(starts):
+        start, last, j = starts[k], len(starts) - 1, k
+        while j <= last:
+            if _error_line("".join(lines[start:ends[j]])) is None:
+                break
+            if j == k + 2:
+                # No extension past the line where the rest of the file fails can help
+                # (this keeps a file of many bad statements from costing n^2 parses).
+                error = _error_line("".join(lines[start:]))
+                if error is not None:
+                    last = bisect.bisect_right(starts, start + error - 1) - 1
+            j += 1
+        if j <= last:
+            spans.append((start, ends[j]))
+            k = j + 1
+        else:
+            spans.append((start, ends[k]))
+            k += 1
+    return spans
+
+
+def _error_line(source):
+    """The line (1-based) of ``source``'s syntax error, or None when it parses."""
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        return exc.lineno or 1
+    except ValueError:            # a null byte
+        return 1
+    return None
 
 
 def _stem(path):

@@ -207,6 +207,31 @@ def _error_summary(exc, filenames=()):
     return {"type": type(exc).__name__, "message": msg, "where": where}
 
 
+def defined_in(source):
+    """The top-level ``def``/``class`` names of a cell, read as text (it may not parse)."""
+    import re
+
+    return re.findall(r"^(?:async[ \t]+def|def|class)[ \t]+([A-Za-z_]\w*)", source, re.M)
+
+
+def first_line(source):
+    """The line a cell starts at (a .py file's statements keep the file's numbers)."""
+    return len(source) - len(source.lstrip("\n")) + 1
+
+
+def _line_in(exc, filename):
+    """The line of ``filename`` where ``exc`` was raised (its last frame there)."""
+    import traceback
+
+    if isinstance(exc, SyntaxError) and exc.filename == filename:
+        return exc.lineno              # the cell did not compile
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == filename:
+            line = frame.lineno
+    return line
+
+
 class MissingName(Exception):
     """A submission name the judge asked for is not defined."""
 
@@ -215,6 +240,7 @@ class Worker:
     def __init__(self):
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__}
         self.kept = {}
+        self.kept_args = {}     # keep key -> (args, kwargs) of the call that made it
         self.helpers = {"__builtins__": __builtins__}
         self.filenames = set()
 
@@ -223,13 +249,22 @@ class Worker:
         for i, cell in enumerate(cells):
             filename = "<%s>" % cell.get("label", "cell %d" % (i + 1))
             self.filenames.add(filename)
+            code = None
             try:
                 code = _compile_cell(cell["source"], filename)
                 exec(code, self.namespace)
             except BaseException as exc:  # noqa: BLE001 - student code may raise anything
                 summary = _error_summary(exc, self.filenames)
-                if isinstance(exc, SyntaxError):
+                line = _line_in(exc, filename)
+                if isinstance(exc, SyntaxError) and exc.filename == filename:
+                    summary["message"] = exc.msg or summary["message"]
                     summary["where"] = " (line %s of %s)" % (exc.lineno, filename.strip("<>"))
+                # What feedback needs to say why a function is missing: the names this
+                # cell defines as written (it may not even parse), where it starts, the
+                # line that failed and whether the cell compiled at all.
+                summary.update(cell=filename.strip("<>"), defines=defined_in(cell["source"]),
+                               start=first_line(cell["source"]), line=line,
+                               compiled=code is not None)
                 errors.append(summary)
         names = sorted(k for k, v in self.namespace.items()
                        if callable(v) and not k.startswith("__"))
@@ -289,6 +324,7 @@ class Worker:
                 tracemalloc.stop()
         if spec.get("keep"):
             self.kept[spec["keep"]] = value
+            self.kept_args[spec["keep"]] = (args, kwargs)
         reply = {"ok": True, "seconds": seconds}
         ret = spec.get("return", "value")
         if ret == "value":
@@ -303,6 +339,12 @@ class Worker:
             reply["kwargs_after"] = {k: encode(v) for k, v in kwargs.items()}
         if measure:
             reply["peak_bytes"] = peak
+        for key in spec.get("kept_args", ()):   # e.g. a forward's inputs, after its backward
+            if key in self.kept_args:
+                kept_args, kept_kwargs = self.kept_args[key]
+                reply.setdefault("kept_args", {})[key] = {
+                    "args": [encode(a) for a in kept_args],
+                    "kwargs": {k: encode(v) for k, v in kept_kwargs.items()}}
         return reply
 
     def handle(self, request):

@@ -54,3 +54,12 @@ def lost_points(source, assignment, seed=0):
     lost = ["%s: %s %s" % (name, r.status, r.feedback) for name, r in results.items()
             if r.status != "passed" or r.score != r.max_score]
     return lost, report
+
+
+GATE_FEEDBACK = "no points for this "
+
+
+def withheld_by_gate(result):
+    """A structure/consistency test that passed on its own but scored 0 because a
+    value test of its function failed (runner.apply_gates)."""
+    return result.status == "failed" and result.feedback.startswith(GATE_FEEDBACK)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from autograder.compare import as_tuple, check_array, check_scalar
+from autograder.compare import check_labels, as_tuple, check_array, check_scalar
 from autograder.errors import CheckFailed
 from autograder.worker import Unsupported
 
@@ -35,8 +35,8 @@ def test_shape_dtype_type_nan():
     assert fails(check_array, "dW", np.zeros((3, 2)), e) == \
         "dW: expected shape (2, 3), got shape (3, 2)"
     assert "expected an array of shape (2, 3), got a list" in fails(check_array, "dW", [1], e)
-    assert "expected integer values, got dtype float64" in fails(
-        check_array, "y_pred", np.zeros(3), np.zeros(3, dtype=int), integer=True)
+    assert "expected integer labels, got dtype bool" in fails(
+        check_array, "y_pred", np.zeros(3, dtype=bool), np.zeros(3, dtype=int), integer=True)
     assert "got nan" in fails(check_array, "d", np.array([np.nan]), np.array([1.0]))
     assert "not plain data" in fails(check_array, "d", Unsupported("Foo"), e)
 
@@ -60,3 +60,24 @@ def test_lying_objects_cannot_pass():
     value = decode(encode(Liar(1.0)))
     assert type(value) is float
     assert "expected 2, got 1" in fails(check_scalar, "loss", value, 2.0)
+
+
+def test_labels_compared_by_value():
+    """Float64 holding integral values, lists and any integer dtype are labels; what
+    is wrong is a wrong label or a non-integral one, and feedback counts them."""
+    expected = np.array([2, 0, 1, 1, 3])
+    for got in (expected.astype(np.float64), expected.tolist(), expected.astype(np.int8),
+                expected.astype(np.uint64)):
+        check_labels("y_pred", got, expected)
+    assert fails(check_labels, "y_pred (k=3)", np.array([2, 1, 1, 0, 3.0]), expected) == \
+        "y_pred (k=3): 2 of 5 labels differ: y_pred[1] expected 0, got 1; " \
+        "y_pred[3] expected 1, got 0"
+    assert fails(check_labels, "y_pred", np.array([2, 0, 1.5, 1, 3]), expected) == \
+        "y_pred: labels must be whole numbers, but y_pred[2] = 1.5 is not " \
+        "(1 of 5 entries are non-integral)"
+    assert fails(check_labels, "y_pred", np.array([4, 4, 4, 4, 4]), expected).endswith(
+        "y_pred[2] expected 1, got 4; ...")
+    assert fails(check_labels, "y_pred", [1, 2], expected) == \
+        "y_pred: expected shape (5,), got shape (2,)"
+    assert fails(check_labels, "y_pred", None, expected) == \
+        "y_pred: expected an array of 5 labels, got None"

@@ -19,6 +19,7 @@ from ..compare import as_number, as_tuple, check_array, check_scalar, describe, 
 from ..context import Helper, StudentFn
 from ..errors import CheckFailed
 from ..gradcheck import check_gradient
+from ..registry import CONSISTENCY
 from .backprop import ASSIGNMENT, KINK
 
 NET = "TwoLayerNet"
@@ -97,7 +98,7 @@ def _declare_init(name):
                                "deviation %s, for a wide and a tall layer." % formula)
     ASSIGNMENT.test(name, points=1, name="shape_and_scale")(shape_and_scale)
 
-    @ASSIGNMENT.test(name, points=1, name="uses_the_given_rng")
+    @ASSIGNMENT.test(name, points=1, name="uses_the_given_rng", kind=CONSISTENCY)
     def uses_the_given_rng(t):
         """The draws come from the ``rng`` argument: the same seed gives the same
         weights, another seed other weights (no global np.random)."""
@@ -248,7 +249,7 @@ def regularization(t):
                        "penalised)"), grads1[k] - grads0[k], expected)
 
 
-@ASSIGNMENT.test(NET, points=2)
+@ASSIGNMENT.test(NET, points=2, kind=CONSISTENCY)
 def gradient_check(t):
     """Every gradient agrees with central differences of the net's own loss."""
     X, y, params = _net_problem(t.rng, 5, 4, 6, 3)

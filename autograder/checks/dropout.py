@@ -10,7 +10,7 @@ import numpy as np
 from ..compare import _index, check_array, describe
 from ..context import Call, Ref
 from ..errors import CheckFailed
-from ..registry import Assignment
+from ..registry import CONSISTENCY, Assignment
 
 ASSIGNMENT = Assignment("dropout", "Inverted dropout")
 ASSIGNMENT.function("dropout_forward", ("x", "dropout_param"))
@@ -95,7 +95,7 @@ def drop_rate(t):
                                                                100 * band, hint))
 
 
-@ASSIGNMENT.test("dropout_forward", points=1)
+@ASSIGNMENT.test("dropout_forward", points=1, kind=CONSISTENCY)
 def test_mode_identity(t):
     """Test mode returns x unchanged (no mask, no scaling)."""
     x = _inputs(t.rng, (6, 9))
@@ -111,7 +111,7 @@ def test_mode_identity(t):
         raise
 
 
-@ASSIGNMENT.test("dropout_forward", points=1)
+@ASSIGNMENT.test("dropout_forward", points=1, kind=CONSISTENCY)
 def seed_reproducible(t):
     """The same seed gives the same mask; another seed gives another mask."""
     x = _inputs(t.rng, (40, 50))
@@ -141,7 +141,7 @@ def uses_forward_mask(t):
                 dout * (out / x), rtol=SCALE_RTOL, atol=0)
 
 
-@ASSIGNMENT.test("dropout_backward", points=1)
+@ASSIGNMENT.test("dropout_backward", points=1, kind=CONSISTENCY)
 def test_mode_passes_gradient(t):
     """In test mode the forward is the identity, so dx == dout."""
     x = _inputs(t.rng, (5, 8))

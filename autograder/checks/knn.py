@@ -6,7 +6,7 @@ from reference import knn as ref
 from ..cases import cases, sizes
 from ..compare import check_array
 from ..errors import CheckFailed
-from ..registry import Assignment
+from ..registry import STRUCTURE, Assignment
 
 ASSIGNMENT = Assignment("knn", "k-nearest neighbours")
 DISTANCES = ("compute_distances_two_loops", "compute_distances_one_loop",
@@ -105,13 +105,13 @@ for _name in DISTANCES:
     _declare_distance_tests(_name)
 
 
-@ASSIGNMENT.test("compute_distances_no_loops", points=1)
+@ASSIGNMENT.test("compute_distances_no_loops", points=1, kind=STRUCTURE)
 def no_python_loops(t):
     """No for/while loop or comprehension in the function (or helpers it calls)."""
     t.require_no_loops("compute_distances_no_loops")
 
 
-@ASSIGNMENT.test("compute_distances_no_loops", points=1, hidden=True)
+@ASSIGNMENT.test("compute_distances_no_loops", points=1, hidden=True, kind=STRUCTURE)
 def no_3d_temporary(t):
     """Peak memory stays far below a (num_test, num_train, D) temporary."""
     num_test, num_train, D = 40, 120, 500

@@ -97,40 +97,26 @@ def _non_finite_hint(rule, next_w, step):
                           % (rule, step, int(np.sum(~np.isfinite(next_w))), hint))
 
 
-def _check_state(rule, config, expected, step, what):
-    for key in STATE[rule]:
-        if key not in config:
-            raise CheckFailed(
-                "%s: the returned config has no key %r after step %d%s (keys: %s); store %s "
-                "in config[%r] so that the next step continues from it"
-                % (rule, key, step, what, ", ".join(repr(k) for k in sorted(config, key=str)),
-                   STATE_HINT[key], key))
-        label = "%s: config[%r] after step %d%s" % (rule, key, step, what)
-        if key == "t":
-            check_scalar(label, config[key], expected[key], rtol=0, atol=0)
-        else:
-            check_array(label, config[key], expected[key])
-
-
-def _run(t, rule, w, grads, config, what="", state=False, omit_config=False):
+def _run(t, rule, w, grads, config, what="", omit_config=False):
     """Steps of ``rule`` on ``grads``, each fed the config the submission returned,
-    compared with the reference step by step."""
+    compared with the reference step by step.  What the config holds is the
+    submission's business (SPEC.md): only the sequence of next_w is graded."""
     ref_config = copy.deepcopy(config)
     for step, dw in enumerate(grads, 1):
         expected_w, ref_config = getattr(ref, rule)(w.copy(), dw.copy(), ref_config)
-        missing = [k for k in STATE[rule] if step > 1 and k not in config]
+        stored = sorted(config, key=str) if isinstance(config, dict) else []
+        stateless = step > 1 and STATE[rule] and not set(stored) - set(DEFAULTS[rule])
         next_w, config = _step(t, rule, w, dw, config, omit_config and step == 1)
-        if state:
-            _check_state(rule, config, ref_config, step, what)
         _non_finite_hint(rule, next_w, step)
         try:
             check_array("%s: next_w after step %d%s" % (rule, step, what), next_w, expected_w)
         except CheckFailed as exc:
-            if not missing:
+            if not stateless:
                 raise
-            raise CheckFailed("%s: the config returned by step %d has no %r: store %s there "
-                              "for the next step. %s" % (rule, step - 1, missing[0],
-                                                         STATE_HINT[missing[0]], exc)) from None
+            raise CheckFailed("%s: the config returned by step %d holds no state (only %s): "
+                              "store %s there for the next step. %s" % (
+                                  rule, step - 1, ", ".join(map(str, stored)) or "nothing",
+                                  STATE_HINT[STATE[rule][0]], exc)) from None
         w = expected_w
 
 
@@ -161,12 +147,36 @@ def _declare(rule):
 
     if STATE[rule]:
         def state_in_config(t):
-            w, grads = _problem(t.rng, SHAPE, 3)
-            _run(t, rule, w, grads, dict(custom), "", state=True)
+            w_a, grads_a = _problem(t.rng, SHAPE, 3)
+            w_b, grads_b = _problem(t.rng, SHAPE, 3)
+            ref_a, ref_b = dict(custom), dict(custom)
+            config_a, config_b = dict(custom), dict(custom)
+            for step in range(3):            # a, b, a, b, ...: two independent runs
+                for which, w, dw, config, ref_config in (
+                        ("a", w_a, grads_a[step], config_a, ref_a),
+                        ("b", w_b, grads_b[step], config_b, ref_b)):
+                    expected_w, ref_config = getattr(ref, rule)(w.copy(), dw.copy(),
+                                                                ref_config)
+                    next_w, config = _step(t, rule, w, dw, config)
+                    _non_finite_hint(rule, next_w, step + 1)
+                    try:
+                        check_array("%s: next_w of parameter %s after step %d" % (
+                            rule, which, step + 1), next_w, expected_w)
+                    except CheckFailed as exc:
+                        raise CheckFailed(
+                            "%s; two parameters updated in turn, each with its own config, "
+                            "must not share state: keep %s in the config, not in a global "
+                            "or a default argument" % (exc, STATE_HINT[STATE[rule][0]])
+                        ) from None
+                    if which == "a":
+                        w_a, config_a, ref_a = expected_w, config, ref_config
+                    else:
+                        w_b, config_b, ref_b = expected_w, config, ref_config
 
-        state_in_config.__doc__ = ("The returned config holds the state under the catalog's "
-                                   "names (%s), equal to the reference's after each step."
-                                   % ", ".join(STATE[rule]))
+        state_in_config.__doc__ = ("Two parameters updated in turn, each with its own "
+                                   "config, both follow the reference: the state (%s) lives "
+                                   "in the config, under whatever keys the submission "
+                                   "chooses." % ", ".join(STATE_HINT[k] for k in STATE[rule]))
         ASSIGNMENT.test(rule, points=1)(state_in_config)
 
     @ASSIGNMENT.test(rule, points=2, hidden=True)
@@ -178,7 +188,7 @@ def _declare(rule):
 
         def body(case):
             w, grads = _problem(case.rng(), case.shape, case.steps)
-            _run(t, rule, w, grads, copy.deepcopy(case.config), state=True)
+            _run(t, rule, w, grads, copy.deepcopy(case.config))
         t.examples(strategy, body)
 
 
