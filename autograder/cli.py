@@ -33,6 +33,10 @@ def build_parser():
     grade.add_argument("--jobs", type=int, default=config.MAX_WORKERS,
                        help="submissions graded at once (default %(default)s)")
     sub.add_parser("list", help="list assignments, functions and points")
+    release = sub.add_parser("release", help="build the students' checks package "
+                                             "(assignments/checks): visible checks and their "
+                                             "recorded expected values, no hidden test")
+    release.add_argument("--dest", help="folder to write (default assignments/checks)")
     return parser
 
 
@@ -49,6 +53,13 @@ def main(argv=None):
     try:
         if args.command == "list":
             print(list_text(), end="")
+            return 0
+        if args.command == "release":
+            from . import release
+            if not release.expected.instructor_copy():
+                raise registry.UsageError("release needs the reference implementations "
+                                          "(the instructor's copy of the project)")
+            print("wrote %s" % release.build(args.dest or release.DEFAULT_DEST))
             return 0
         return grade(args)
     except AutograderError as exc:

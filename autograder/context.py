@@ -102,7 +102,9 @@ class TestContext:
         self.test = test
         self.worker = worker
         self.deadline = deadline
+        self.base_seed = seed         # --seed; self.seed is this test's own
         self.seed = seed_for(seed, test.name)
+        self.reference_calls = 0      # counts t.reference() calls (autograder.expected)
         self.rng = np.random.default_rng(self.seed)
         self.source = source          # autograder.structure.Source of the submission
         self.kept_inputs = {}         # keep key -> (Call, args and kwargs after that call)
@@ -264,6 +266,13 @@ class TestContext:
         problem = self.source.loop_in(fn)
         if problem:
             raise CheckFailed("%s must not use Python loops, but %s" % (fn, problem))
+
+    def reference(self, name, *args, **kwargs):
+        """The reference implementation's ``name(*args, **kwargs)``: computed where the
+        reference is installed, else read from the values recorded for the visible
+        checks (``autograder.expected``).  Arguments are never modified."""
+        from . import expected
+        return expected.lookup(self, name, args, kwargs)
 
     def compare(self, label, got, expected, **tolerances):
         compare.check_array(label, got, expected, **tolerances)

@@ -46,13 +46,15 @@ def check_layer(t, forward, backward, args, names, ref_forward, ref_backward,
     of the submission's forward (when that forward's output is right), and zero
     upstream -> zero gradients.  The forward's output costs nothing here.
 
+    ``ref_forward`` and ``ref_backward`` name the reference functions (asked for with
+    ``t.reference``, so that the check also runs where the reference is not installed).
     ``names`` label the gradients backward returns (``("dx", "dw", "db")``); ``wrt``
     maps each to the index of the forward argument it is the gradient of (default:
     the first ``len(names)`` arguments).
     """
     kwargs = kwargs or {}
     wrt = wrt if wrt is not None else list(range(len(names)))
-    expected_out, ref_cache = ref_forward(*[_copy(a) for a in args], **_copy(kwargs))
+    expected_out, ref_cache = t.reference(ref_forward, *args, **kwargs)
     out = forward_out(t, forward, args, kwargs, keep="fwd")
     try:        # the forward's own tests grade its output; here it only feeds the check
         check_array("%s: out" % forward, out, expected_out, rtol=rtol, atol=atol)
@@ -61,7 +63,7 @@ def check_layer(t, forward, backward, args, names, ref_forward, ref_backward,
         forward_right = False
     dout = _upstream(t.rng.standard_normal(np.shape(expected_out)))   # random, never all ones
     got = grads_of(t, backward, dout, "fwd", names)
-    expected = ref_backward(dout, ref_cache)
+    expected = t.reference(ref_backward, dout, ref_cache)
     expected = expected if isinstance(expected, tuple) else (expected,)
     for name, g, e in zip(names, got, expected):
         check_array("%s: %s" % (backward, name), g, e, rtol=rtol, atol=atol)
@@ -70,6 +72,12 @@ def check_layer(t, forward, backward, args, names, ref_forward, ref_backward,
             check_gradient(t, forward, args, index, g,
                            lambda v: float(np.sum(_first(v) * dout)),
                            "%s: %s" % (backward, name), kwargs=kwargs, ret=[0])
+    elif gradcheck:
+        # Draw the random directions the gradient checks would have drawn: what t.rng
+        # gives next (the inputs of a caller's next example) must not depend on the
+        # submission, or the expected values recorded for it would not match.
+        for index in wrt:
+            t.rng.standard_normal(np.asarray(args[index], dtype=np.float64).shape)
     zeros = grads_of(t, backward, _upstream(np.zeros_like(dout)), "fwd", names)
     for name, g, e in zip(names, zeros, expected):
         if not isinstance(g, np.ndarray) and not np.isscalar(g):
@@ -95,11 +103,3 @@ def _upstream(dout):
 def _first(value):
     item = value[0] if isinstance(value, (tuple, list)) else value
     return np.asarray(item, dtype=np.float64)
-
-
-def _copy(value):
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    return value

@@ -95,3 +95,13 @@ def did_you_mean(word, choices):
     if close:
         return " (did you mean %s?)" % close[0]
     return " (choose from %s)" % ", ".join(choices)
+
+
+def assignment_of(function):
+    """The id of the assignment whose catalog has ``function``."""
+    for a in all_assignments():
+        if function in a.functions:
+            return a.id
+    names = [f for a in all_assignments() for f in a.functions]
+    raise UsageError("no assignment has a function %r%s" % (function,
+                                                           did_you_mean(function, names)))

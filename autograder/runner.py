@@ -119,7 +119,7 @@ def grade_submission(sub, options):
             if load_failure:
                 results.append(_result(assignment, test, "error", load_failure))
                 continue
-            results.append(_run_test(assignment, test, worker, options, source))
+            results.append(run_test(assignment, test, worker, options, source))
             if not worker.alive():
                 try:
                     worker.restart()
@@ -152,7 +152,7 @@ def apply_gates(tests, results):
     return gated
 
 
-def _run_test(assignment, test, worker, options, source):
+def run_test(assignment, test, worker, options, source):
     ctx = TestContext(assignment, test, worker, time.monotonic() + options.timeout,
                       options.seed, source)
     try:

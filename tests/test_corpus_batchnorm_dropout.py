@@ -272,7 +272,15 @@ BUGS = [
                 return dout / (1 - dropout_param["p"])
             return dout
         ''', ("dropout_backward.uses_forward_mask",), "failed",
-        "dx (expected dout * out / x: the forward's mask and scaling)"),
+        "dx is non-zero for "),
+    Bug("forward_drops_everything", "dropout", "dropout_forward", '''
+        def dropout_forward(x, dropout_param):
+            if dropout_param["mode"] == "train":
+                return np.zeros_like(x), (dropout_param, np.zeros_like(x))
+            return x.copy(), (dropout_param, None)
+        ''', ("dropout_forward.kept_units_scaled",), "failed",
+        "out is 0 everywhere: with p = 0.3 each unit is kept with probability 1 - p = 0.7, "
+        "so about 294 of these 420 units must be kept"),
     Bug("backward_draws_new_mask", "dropout", "dropout_backward", '''
         def dropout_backward(dout, cache):
             dropout_param, mask = cache

@@ -1,11 +1,11 @@
 """Checks of the backprop assignment (catalog: SPEC.md, "backprop (gates and layers)").
 
-Every forward/backward pair gets: a visible ``example`` (forward vs reference on fixed,
-non-square inputs), a hidden ``matches_reference`` on generated inputs, a visible
-``gradients`` test (``layercheck.check_layer``: backward with the submission's own
-cache vs the reference, vs central differences of its own forward, zero upstream ->
-zero gradients) and its hidden generated version.  The course's worked examples run
-through the submission's own gates, the caches staying in the worker.
+Every forward/backward pair gets an ``example`` (forward vs reference on fixed,
+non-square inputs) and a ``gradients`` test (``layercheck.check_layer``: backward with
+the submission's own cache vs the reference, vs central differences of its own forward,
+zero upstream -> zero gradients), and the same checks on generated inputs.  Expected
+values come from ``t.reference``.  The course's worked examples run through the
+submission's own gates, the caches staying in the worker.
 
 Inputs stay at least ``KINK`` away from every kink (relu/leaky relu/elu at 0, max-gate
 ties, hinge margins at 0), so the gradient is defined and the finite differences
@@ -13,8 +13,6 @@ ties, hinge margins at 0), so the gradient is defined and the finite differences
 """
 import numpy as np
 from hypothesis import strategies as st
-
-from reference import backprop as ref
 
 from ..cases import cases, sizes
 from ..compare import as_number, as_tuple, check_array, check_scalar, fmt
@@ -168,17 +166,15 @@ def _with_context(what, run):
 def _declare_pair(op):
     params, grads, strategy, inputs, forward_examples, backward_examples = PAIRS[op]
     forward, backward = op + "_forward", op + "_backward"
-    ref_forward, ref_backward = getattr(ref, forward), getattr(ref, backward)
     ASSIGNMENT.function(forward, params)
     ASSIGNMENT.function(backward, ("dout", "cache"))
 
     def check_forward(t, args, kwargs):
         out = forward_out(t, forward, args, kwargs)
-        check_array("%s: out" % forward, out, ref_forward(*args, **kwargs)[0])
+        check_array("%s: out" % forward, out, t.reference(forward, *args, **kwargs)[0])
 
     def check_pair(t, args, kwargs):
-        check_layer(t, forward, backward, args, grads, ref_forward, ref_backward,
-                    kwargs=kwargs)
+        check_layer(t, forward, backward, args, grads, forward, backward, kwargs=kwargs)
 
     @ASSIGNMENT.test(forward, points=1, name="example")
     def forward_example(t):
@@ -186,6 +182,7 @@ def _declare_pair(op):
         for what, args, kwargs in forward_examples(t.rng):
             _with_context(what, lambda: check_forward(t, args, kwargs))
 
+    # BEGIN HIDDEN TESTS
     @ASSIGNMENT.test(forward, points=1, name="matches_reference", hidden=True)
     def forward_matches_reference(t):
         """out agrees with the reference on generated inputs of many shapes."""
@@ -193,6 +190,7 @@ def _declare_pair(op):
             args, kwargs = inputs(case)
             check_forward(t, args, kwargs)
         t.examples(strategy, body)
+    # END HIDDEN TESTS
 
     @ASSIGNMENT.test(backward, points=3 if op == "affine" else 2, name="gradients")
     def backward_gradients(t):
@@ -202,6 +200,7 @@ def _declare_pair(op):
         for what, args, kwargs in backward_examples(t.rng):
             _with_context(what, lambda: check_pair(t, args, kwargs))
 
+    # BEGIN HIDDEN TESTS
     @ASSIGNMENT.test(backward, points=2, name="matches_reference", hidden=True)
     def backward_matches_reference(t):
         """The gradient checks of ``gradients`` on generated inputs of many shapes."""
@@ -209,6 +208,7 @@ def _declare_pair(op):
             args, kwargs = inputs(case)
             check_pair(t, args, kwargs)
         t.examples(strategy, body)
+    # END HIDDEN TESTS
 
 
 for _op in PAIRS:
@@ -221,7 +221,7 @@ def image_batch(t):
     x, w, b = _affine_inputs(t.rng, 2, (3, 4, 2), 5)
     out = forward_out(t, "affine_forward", (x, w, b))
     check_array("affine_forward: out for x of shape (2, 3, 4, 2), w of shape (24, 5)", out,
-                ref.affine_forward(x, w, b)[0])
+                t.reference("affine_forward", x, w, b)[0])
 
 
 @ASSIGNMENT.test("max_backward", points=1)
@@ -237,7 +237,7 @@ def tie_goes_to_x(t):
     dx, dy = grads_of(t, "max_backward", dout, "fwd", ("dx", "dy"))
     dx = _gradient_array("max_backward: dx", dx, x.shape)
     dy = _gradient_array("max_backward: dy", dy, x.shape)
-    expected_dx, expected_dy = ref.max_backward(dout, (x, y))
+    expected_dx, expected_dy = t.reference("max_backward", dout, (x, y))
     ties = int(tie.sum())
     if np.allclose(dy[tie], dout[tie]) and np.allclose(dx[tie], 0):
         raise CheckFailed("max_backward sends the gradient of a tie (x == y, %d entries) to "
@@ -370,7 +370,8 @@ def stable_for_large_inputs(t):
     x = _large_inputs(t.rng)
     out = forward_out(t, "sigmoid_forward", (x,))
     _require_finite("sigmoid_forward: out", out, x, SIGMOID_HINT)
-    check_array("sigmoid_forward: out (|x| up to 800)", out, ref.sigmoid_forward(x)[0])
+    check_array("sigmoid_forward: out (|x| up to 800)", out,
+                t.reference("sigmoid_forward", x)[0])
 
 
 @ASSIGNMENT.test("sigmoid_backward", points=1, name="stable_for_large_inputs")
@@ -383,8 +384,9 @@ def backward_stable_for_large_inputs(t):
     (dx,) = grads_of(t, "sigmoid_backward", dout, "fwd", ("dx",))
     _require_finite("sigmoid_backward: dx", dx, x,
                     "compute the gradient from the forward output s as s * (1 - s)")
-    _, cache = ref.sigmoid_forward(x)
-    check_array("sigmoid_backward: dx (|x| up to 800)", dx, ref.sigmoid_backward(dout, cache))
+    _, cache = t.reference("sigmoid_forward", x)
+    check_array("sigmoid_backward: dx (|x| up to 800)", dx,
+                t.reference("sigmoid_backward", dout, cache))
 
 
 # ------------------------------------------------------------------ losses
@@ -418,12 +420,11 @@ def _loss_and_dx(name, got, shape):
 
 def _declare_loss(name):
     svm = name == "svm_loss"
-    reference = getattr(ref, name)
     ASSIGNMENT.function(name, ("x", "y"))
 
     def check(t, x, y, what=""):
         loss, dx = _loss_and_dx(name, t.call(name, x, y), x.shape)
-        expected, expected_dx = reference(x, y)
+        expected, expected_dx = t.reference(name, x, y)
         check_scalar("%s: loss%s" % (name, what), loss, expected)
         check_array("%s: dx%s" % (name, what), dx, expected_dx)
         return loss, dx
@@ -438,6 +439,7 @@ def _declare_loss(name):
             check(t, COURSE_SCORES[:1], COURSE_LABELS[:1], " (cat row, 2.04)")
             check(t, COURSE_SCORES, COURSE_LABELS, " (mean over cat/car/frog, 2.76)")
 
+    # BEGIN HIDDEN TESTS
     @ASSIGNMENT.test(name, points=2, hidden=True)
     def matches_reference(t):
         """Loss and dx agree with the reference on generated scores (N = 1 and C = 2
@@ -446,6 +448,7 @@ def _declare_loss(name):
             x, y = _loss_problem(case.rng(), case.N, case.C, _scale(case.scale), svm)
             check(t, x, y)
         t.examples(cases(N=sizes(1, 8), C=sizes(2, 6), scale=sizes(0, 2)), body)
+    # END HIDDEN TESTS
 
     @ASSIGNMENT.test(name, points=2, kind=CONSISTENCY)
     def gradient_check(t):
@@ -477,7 +480,7 @@ def _declare_loss(name):
             loss, dx = _loss_and_dx(name, t.call(name, x, y), x.shape)
             if not np.isfinite(loss) or not np.all(np.isfinite(dx)):
                 raise CheckFailed(unstable_softmax("%s: " % name, loss, "dx", dx))
-            expected, expected_dx = reference(x, y)
+            expected, expected_dx = t.reference(name, x, y)
             check_scalar("%s: loss (every score near 1000)" % name, loss, expected)
             check_array("%s: dx (every score near 1000)" % name, dx, expected_dx)
 

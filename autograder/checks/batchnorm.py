@@ -17,9 +17,11 @@ student-style solution and a one-pass-variance variant score full marks on 150 s
 import numpy as np
 from hypothesis import strategies as st
 
+# BEGIN HIDDEN TESTS
 from reference import batchnorm as ref
 
 from ..cases import cases, sizes
+# END HIDDEN TESTS
 from ..compare import check_array, describe
 from ..errors import CheckFailed
 from ..layercheck import check_layer, forward_full
@@ -76,6 +78,19 @@ def _bn_param(mode, eps=None, momentum=None, **running):
 
 def _copy(d):
     return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in d.items()}
+
+
+def _train_update(bp, x, momentum=MOMENTUM):
+    """``bp`` (a copy) with the running statistics after a train batch ``x`` (N, D):
+    running = momentum * running + (1 - momentum) * batch statistic, from zeros."""
+    bp = _copy(bp)
+    momentum = bp.get("momentum", momentum)
+    zeros = np.zeros(x.shape[1], dtype=x.dtype)
+    bp["running_mean"] = momentum * bp.get("running_mean", zeros) + \
+        (1 - momentum) * x.mean(axis=0)
+    bp["running_var"] = momentum * bp.get("running_var", zeros) + \
+        (1 - momentum) * x.var(axis=0)
+    return bp
 
 
 def _normalize(x, mean, var, eps, gamma, beta, std=None):
@@ -150,7 +165,8 @@ def biased_variance(t):
     gamma, beta = _params(t.rng, D)
     out, _ = _forward(t, "batchnorm_forward", x, gamma, beta, _bn_param("train"))
     mean = x.mean(axis=0)
-    _check("out (batch of N=4)", out, ref.batchnorm_forward(x, gamma, beta, {"mode": "train"})[0],
+    _check("out (batch of N=4)", out,
+           t.reference("batchnorm_forward", x, gamma, beta, {"mode": "train"})[0],
            [("It matches the UNBIASED variance (divided by N - 1): batch norm uses the "
              "biased one, divided by N (np.var(x, axis=0))",
              _normalize(x, mean, x.var(axis=0, ddof=1), EPS, gamma, beta))])
@@ -166,7 +182,7 @@ def eps_inside_sqrt(t):
     out, _ = _forward(t, "batchnorm_forward", x, gamma, beta, bp)
     mean = x.mean(axis=0)
     _check("out (batch variance ~1e-6, eps 1e-5)", out,
-           ref.batchnorm_forward(x, gamma, beta, _copy(bp))[0],
+           t.reference("batchnorm_forward", x, gamma, beta, bp)[0],
            [("It matches (x - mu) / (sqrt(var) + eps): eps goes INSIDE the square root, "
              "(x - mu) / sqrt(var + eps)", _normalize(x, mean, None, EPS, gamma, beta,
                                                        std=x.std(axis=0)))])
@@ -184,7 +200,8 @@ def running_averages(t):
         x = _batch(t.rng, (12, D), float(t.rng.uniform(0.5, 3.0)))
         sent = _copy(bp)
         out, bp = _forward(t, "batchnorm_forward", x, gamma, beta, bp)
-        expected_out, _ = ref.batchnorm_forward(x, gamma, beta, expected_bp)
+        expected_out, _ = t.reference("batchnorm_forward", x, gamma, beta, expected_bp)
+        expected_bp = _train_update(expected_bp, x)
         label = "after train batch %d (momentum 0.7)" % step
         check_array("out (%s)" % label, out, expected_out)
         for key, stat in (("running_mean", x.mean(axis=0)), ("running_var", x.var(axis=0))):
@@ -203,8 +220,8 @@ def running_stats_start_at_zero(t):
     x = _batch(t.rng, (N, D), 1e-3)            # var < eps: the default eps shows in out
     gamma, beta = _params(t.rng, D)
     out, bp = _forward(t, "batchnorm_forward", x, gamma, beta, {"mode": "train"})
-    expected_bp = {"mode": "train"}
-    expected_out, _ = ref.batchnorm_forward(x, gamma, beta, expected_bp)
+    expected_out, _ = t.reference("batchnorm_forward", x, gamma, beta, {"mode": "train"})
+    expected_bp = _train_update({"mode": "train"}, x)
     check_array("out (bn_param = {'mode': 'train'}: eps defaults to 1e-5)", out, expected_out)
     for key, stat in (("running_mean", x.mean(axis=0)), ("running_var", x.var(axis=0))):
         _running("first train batch, bn_param without running statistics", bp, key,
@@ -238,6 +255,7 @@ def test_mode_uses_running_stats(t):
                     "running statistics)" % key, got, value, rtol=0, atol=0)
 
 
+# BEGIN HIDDEN TESTS
 def _forward_sequence(t, fn, reference, x_list, gamma, beta, bp, label):
     """Train, train, test on the batches of x_list, carrying bn_param from call to call;
     out and the running statistics agree with the reference after each call."""
@@ -251,11 +269,13 @@ def _forward_sequence(t, fn, reference, x_list, gamma, beta, bp, label):
         check_array("out (%s)" % where, out, expected_out)
         for key in ("running_mean", "running_var"):
             _running(where, bp, key, expected_bp[key])
+# END HIDDEN TESTS
 
 
 SHAPES_2D = st.tuples(st.integers(2, 9), st.integers(1, 10)).filter(lambda s: s[0] != s[1])
 
 
+# BEGIN HIDDEN TESTS
 def _norm_case(shape=SHAPES_2D, momentum=True):
     """Indices into STDS, EPS_CHOICES (and MOMENTUM_CHOICES where running stats matter)."""
     params = dict(shape=shape, std=sizes(0, len(STDS) - 1), eps=sizes(0, len(EPS_CHOICES) - 1))
@@ -277,6 +297,7 @@ def bn_matches_reference(t):
                           bp, "eps %s, momentum %s" % (bp.get("eps", "default"),
                                                         bp.get("momentum", "default")))
     t.examples(_norm_case(), body)
+# END HIDDEN TESTS
 
 
 # ------------------------------------------------------------------ backward (both forms)
@@ -290,8 +311,10 @@ def _gradient_problem(rng, shape, std, per_example=False):
     return x, gamma, beta
 
 
-def _declare_backward_tests(backward, forward, reference_forward, reference_backward,
-                            shapes, per_example=False, param_name="bn_param"):
+def _declare_backward_tests(backward, forward, shapes, per_example=False,
+                            param_name="bn_param"):
+    """The gradient tests of ``backward``, fed by ``forward``'s own cache; the expected
+    values come from the reference functions of the same names."""
     def param(eps=None):
         if param_name == "ln_param":
             return {} if eps is None else {"eps": eps}
@@ -303,9 +326,10 @@ def _declare_backward_tests(backward, forward, reference_forward, reference_back
         below eps: (dx, dgamma, dbeta) agree with the reference and with numerical
         gradients of the submission's forward; dout = 0 gives zero gradients."""
         x, gamma, beta = _gradient_problem(t.rng, shapes[0], 1e-3, per_example)
-        check_layer(t, forward, backward, (x, gamma, beta, param()), NAMES,
-                    reference_forward, reference_backward)
+        check_layer(t, forward, backward, (x, gamma, beta, param()), NAMES, forward,
+                    backward)
 
+    # BEGIN HIDDEN TESTS
     @ASSIGNMENT.test(backward, points=2, hidden=True)
     def generated_shapes(t):
         """Same checks on generated shapes, spreads and eps."""
@@ -313,15 +337,14 @@ def _declare_backward_tests(backward, forward, reference_forward, reference_back
             x, gamma, beta = _gradient_problem(case.rng(), case.shape, STDS[case.std],
                                                per_example)
             check_layer(t, forward, backward,
-                        (x, gamma, beta, param(EPS_CHOICES[case.eps])), NAMES,
-                        reference_forward, reference_backward)
+                        (x, gamma, beta, param(EPS_CHOICES[case.eps])), NAMES, forward,
+                        backward)
         t.examples(_norm_case(shapes[1], momentum=False), body, max_examples=6)
+    # END HIDDEN TESTS
 
 
-_declare_backward_tests("batchnorm_backward", "batchnorm_forward", ref.batchnorm_forward,
-                        ref.batchnorm_backward, ((9, 5), SHAPES_2D))
-_declare_backward_tests("batchnorm_backward_alt", "batchnorm_forward", ref.batchnorm_forward,
-                        ref.batchnorm_backward_alt, ((7, 6), SHAPES_2D))
+_declare_backward_tests("batchnorm_backward", "batchnorm_forward", ((9, 5), SHAPES_2D))
+_declare_backward_tests("batchnorm_backward_alt", "batchnorm_forward", ((7, 6), SHAPES_2D))
 
 
 # ------------------------------------------------------------------ spatial
@@ -349,6 +372,7 @@ def per_channel_statistics(t):
         _running("spatial batch norm, first train batch", bp, key, (1 - MOMENTUM) * stat)
 
 
+# BEGIN HIDDEN TESTS
 @ASSIGNMENT.test("spatial_batchnorm_forward", points=2, name="matches_reference", hidden=True)
 def spatial_matches_reference(t):
     """out and running statistics agree with the reference over train, train, test calls
@@ -361,10 +385,10 @@ def spatial_matches_reference(t):
         _forward_sequence(t, "spatial_batchnorm_forward", ref.spatial_batchnorm_forward,
                           x_list, gamma, beta, bp, "x of shape %s" % (case.shape,))
     t.examples(_norm_case(SHAPES_4D), body)
+# END HIDDEN TESTS
 
 
 _declare_backward_tests("spatial_batchnorm_backward", "spatial_batchnorm_forward",
-                        ref.spatial_batchnorm_forward, ref.spatial_batchnorm_backward,
                         ((2, 3, 4, 5), SHAPES_4D))
 
 
@@ -387,6 +411,7 @@ def per_example_statistics(t):
                 x_hat.std(axis=1, keepdims=True), np.sqrt(var / (var + EPS)), rtol=STAT_RTOL)
 
 
+# BEGIN HIDDEN TESTS
 @ASSIGNMENT.test("layernorm_forward", points=2, name="matches_reference", hidden=True)
 def ln_matches_reference(t):
     """out agrees with the reference on generated shapes, spreads per example and eps."""
@@ -400,8 +425,8 @@ def ln_matches_reference(t):
         check_array("out (eps %s)" % ("default" if eps is None else eps), out,
                     ref.layernorm_forward(x, gamma, beta, ln_param)[0])
     t.examples(_norm_case(momentum=False), body)
+# END HIDDEN TESTS
 
 
-_declare_backward_tests("layernorm_backward", "layernorm_forward", ref.layernorm_forward,
-                        ref.layernorm_backward, ((5, 8), SHAPES_2D), per_example=True,
-                        param_name="ln_param")
+_declare_backward_tests("layernorm_backward", "layernorm_forward", ((5, 8), SHAPES_2D),
+                        per_example=True, param_name="ln_param")

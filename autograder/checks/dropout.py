@@ -64,6 +64,11 @@ def kept_units_scaled(t):
     kept = np.abs(out - kept_value) <= SCALE_RTOL * np.abs(kept_value)
     wrong = ~(dropped | kept)
     if not wrong.any():
+        if dropped.all():       # 420 units, p = 0.3: all dropped by chance is 1e-220
+            raise CheckFailed("out is 0 everywhere: with p = %g each unit is kept with "
+                              "probability 1 - p = %g, so about %d of these %d units must be "
+                              "kept (x / (1 - p))" % (p, 1 - p, round((1 - p) * x.size),
+                                                      x.size))
         return
     if np.allclose(out[~dropped], x[~dropped], rtol=SCALE_RTOL, atol=0):
         raise CheckFailed("out: the kept units equal x, unscaled; inverted dropout scales "
@@ -131,14 +136,39 @@ def seed_reproducible(t):
 # ------------------------------------------------------------------ dropout_backward
 @ASSIGNMENT.test("dropout_backward", points=2)
 def uses_forward_mask(t):
-    """With the forward's own cache: dx = dout on the kept units (times 1 / (1 - p)),
-    0 on the dropped ones, i.e. dx == dout * out / x element-wise."""
+    """With the forward's own cache: dx = dout * mask / (1 - p), the forward's mask and
+    scale.  Read through the backward itself (dout = 1 gives mask / (1 - p)), so a
+    forward whose output is wrong but whose cache is right costs the backward nothing;
+    where the forward's output is right, the mask must be the one it applied."""
+    p = 0.4
     x = _inputs(t.rng, (30, 20))
-    out = _out(t, x, {"p": 0.4, "mode": "train"}, keep="fwd")      # unseeded: own stream
+    out = _out(t, x, {"p": p, "mode": "train"}, keep="fwd")      # unseeded: own stream
     dout = t.rng.standard_normal(x.shape)
-    dx = t.call("dropout_backward", dout, Ref("fwd", 1))
-    check_array("dx (expected dout * out / x: the forward's mask and scaling)", dx,
-                dout * (out / x), rtol=SCALE_RTOL, atol=0)
+    dx, dx_ones = t.calls([Call("dropout_backward", (dout, Ref("fwd", 1))),
+                           Call("dropout_backward", (np.ones_like(x), Ref("fwd", 1)))])
+    dx_ones = dx_ones.value
+    check_array("dx for dout = 1 (shape)", dx_ones if not isinstance(dx_ones, np.ndarray)
+                or dx_ones.shape != x.shape else np.zeros(x.shape), np.zeros(x.shape))
+    scale = 1 / (1 - p)
+    zero = dx_ones == 0
+    scaled = np.abs(dx_ones - scale) <= SCALE_RTOL * scale
+    if not (zero | scaled).all():
+        idx = np.unravel_index(int(np.argmax(~(zero | scaled))), x.shape)
+        raise CheckFailed("dx%s = %.6g for dout = 1 and p = %g: each entry must be 0 (a "
+                          "dropped unit) or 1 / (1 - p) = %.6g (a kept unit, scaled as in "
+                          "the forward); %d of %d are neither"
+                          % (_index(idx), dx_ones[idx], p, scale,
+                             int((~(zero | scaled)).sum()), x.size))
+    check_array("dx (expected dout * mask / (1 - p), the mask of the forward's cache)",
+                dx.value, dout * dx_ones, rtol=SCALE_RTOL, atol=0)
+    forward_right = isinstance(out, np.ndarray) and np.all(
+        (out == 0) | (np.abs(out - x * scale) <= SCALE_RTOL * np.abs(x * scale)))
+    if forward_right and not np.array_equal(zero, out == 0):
+        raise CheckFailed("dx is non-zero for %d units the forward dropped and zero for %d "
+                          "units it kept (of %d): multiply dout by the mask stored in the "
+                          "cache (and by 1 / (1 - p))" % (int(np.sum(~zero & (out == 0))),
+                                                          int(np.sum(zero & (out != 0))),
+                                                          x.size))
 
 
 @ASSIGNMENT.test("dropout_backward", points=1, kind=CONSISTENCY)

@@ -1,7 +1,9 @@
 """Checks of the knn assignment (catalog: SPEC.md, "knn")."""
 import numpy as np
 
+# BEGIN HIDDEN TESTS
 from reference import knn as ref
+# END HIDDEN TESTS
 
 from ..cases import cases, sizes
 from ..compare import check_array
@@ -36,6 +38,7 @@ def _points(case):
 
 
 def _declare_distance_tests(name):
+    # BEGIN HIDDEN TESTS
     @ASSIGNMENT.test(name, points=2, name="matches_reference", hidden=True)
     def matches_reference(t):
         """Distances agree with the reference on generated inputs (some points shared)."""
@@ -44,6 +47,7 @@ def _declare_distance_tests(name):
             got = t.call(name, X_test, X_train)
             _check_dists(got, ref.compute_distances_two_loops(X_test, X_train))
         t.examples(_points_case(), body)
+    # END HIDDEN TESTS
 
     @ASSIGNMENT.test(name, points=1, name="metric_properties")
     def metric_properties(t):
@@ -53,7 +57,7 @@ def _declare_distance_tests(name):
         X[4] = X[1]                                              # a repeated point
         got = t.call(name, X, X.copy())
         _check_not_nan_or_negative(name, got, (6, 6))
-        _check_dists(got, ref.compute_distances_two_loops(X, X))
+        _check_dists(got, t.reference("compute_distances_two_loops", X, X))
         scale = float(np.max(got))
         if not np.allclose(got, got.T, rtol=0, atol=DIST_ATOL * scale):
             raise CheckFailed("dists(X, X) is not symmetric")
@@ -111,6 +115,7 @@ def no_python_loops(t):
     t.require_no_loops("compute_distances_no_loops")
 
 
+# BEGIN HIDDEN TESTS
 @ASSIGNMENT.test("compute_distances_no_loops", points=1, hidden=True, kind=STRUCTURE)
 def no_3d_temporary(t):
     """Peak memory stays far below a (num_test, num_train, D) temporary."""
@@ -126,6 +131,7 @@ def no_3d_temporary(t):
             "num_train=%d, D=%d: it builds a (num_test, num_train, D) temporary (%.1f MB); "
             "expand ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b instead"
             % (outcome.peak_bytes / 1e6, num_test, num_train, D, temporary / 1e6))
+# END HIDDEN TESTS
 
 
 # ------------------------------------------------------------------ predict_labels
@@ -140,9 +146,11 @@ def nearest_neighbour(t):
     dists = t.rng.random((5, 8)) + 0.1                          # (num_test, num_train)
     y_train = t.rng.integers(0, 4, size=8)
     got = t.call("predict_labels", dists, y_train, 1)
-    check_array("y_pred", got, ref.predict_labels(dists, y_train, k=1), integer=True)
+    check_array("y_pred", got, t.reference("predict_labels", dists, y_train, k=1),
+                integer=True)
 
 
+# BEGIN HIDDEN TESTS
 @ASSIGNMENT.test("predict_labels", points=2, name="matches_reference", hidden=True)
 def labels_match_reference(t):
     """Majority vote of the k nearest on generated inputs, ties included."""
@@ -157,6 +165,7 @@ def labels_match_reference(t):
         check_array("y_pred (k=%d)" % k, got, ref.predict_labels(dists, y_train, k=k),
                     integer=True)
     t.examples(_labels_case(), body)
+# END HIDDEN TESTS
 
 
 @ASSIGNMENT.test("predict_labels", points=1)
@@ -226,9 +235,10 @@ def folds_match_reference(t):
     X, y = _cv_data(t.rng)
     k_choices = [1, 3, 5]
     got = t.call("cross_validate_k", X, y, k_choices, 5)
-    _check_cv(got, ref.cross_validate_k(X, y, k_choices, num_folds=5))
+    _check_cv(got, t.reference("cross_validate_k", X, y, k_choices, num_folds=5))
 
 
+# BEGIN HIDDEN TESTS
 @ASSIGNMENT.test("cross_validate_k", points=1, hidden=True)
 def other_fold_counts(t):
     """Uneven folds (n not divisible by num_folds) and the default num_folds."""
@@ -237,3 +247,4 @@ def other_fold_counts(t):
     _check_cv(got, ref.cross_validate_k(X, y, [2, 4], num_folds=3))
     got = t.call("cross_validate_k", X, y, [1])
     _check_cv(got, ref.cross_validate_k(X, y, [1]))
+# END HIDDEN TESTS

@@ -1,7 +1,9 @@
 """Checks of the linear_classifiers assignment (catalog: SPEC.md, "linear_classifiers")."""
 import numpy as np
 
+# BEGIN HIDDEN TESTS
 from reference import linear_classifiers as ref
+# END HIDDEN TESTS
 
 from ..cases import cases, sizes
 from ..compare import as_number, as_tuple, check_array, check_scalar
@@ -69,7 +71,9 @@ def _loss_case():
 
 def _declare_loss_tests(name):
     svm = name.startswith("svm")
-    reference = getattr(ref, name)
+
+    def reference(t, *args):
+        return t.reference(name, *args)
 
     @ASSIGNMENT.test(name, points=1)
     def course_example(t):
@@ -81,13 +85,13 @@ def _declare_loss_tests(name):
             X, y = X[:1], COURSE_LABELS[:1]
             what = "the softmax loss of the cat row (2.04)"
         loss, dW = _loss_and_grad(name, t.call(name, W, X, y, 0.0), W.shape)
-        expected, expected_dW = reference(W, X, y, 0.0)
+        expected, expected_dW = reference(t, W, X, y, 0.0)
         check_scalar("loss (%s)" % what, loss, expected)
         check_array("dW", dW, expected_dW)
         # The same example with reg > 0: + reg * sum(W**2) in the loss, + 2 * reg * W in dW.
         reg = 0.1
         loss_r, dW_r = _loss_and_grad(name, t.call(name, W, X, y, reg), W.shape)
-        expected_r, expected_dW_r = reference(W, X, y, reg)
+        expected_r, expected_dW_r = reference(t, W, X, y, reg)
         penalty = reg * np.sum(W * W)
         for factor, form in ((0.5, "0.5 * reg * sum(W**2)"), (0.0, "no regularisation"),
                              (1.0 / len(y), "reg * sum(W**2) / N")):
@@ -103,6 +107,7 @@ def _declare_loss_tests(name):
                               "derivative of reg * sum(W**2) is 2 * reg * W" % reg)
         check_array("dW (reg=%g)" % reg, dW_r, expected_dW_r)
 
+    # BEGIN HIDDEN TESTS
     @ASSIGNMENT.test(name, points=2, name="matches_reference", hidden=True)
     def matches_reference(t):
         """Loss and dW agree with the reference on generated problems, reg included."""
@@ -110,10 +115,11 @@ def _declare_loss_tests(name):
             W, X, y, reg = _problem(case.rng(), case.N, case.D, case.C,
                                     [0.0, 0.25, 1.5][case.reg], svm)
             loss, dW = _loss_and_grad(name, t.call(name, W, X, y, reg), W.shape)
-            expected, expected_dW = reference(W, X, y, reg)
+            expected, expected_dW = reference(t, W, X, y, reg)
             check_scalar("loss", loss, expected)
             check_array("dW", dW, expected_dW)
         t.examples(_loss_case(), body)
+    # END HIDDEN TESTS
 
     @ASSIGNMENT.test(name, points=2, kind=CONSISTENCY)
     def gradient_check(t):
@@ -144,7 +150,7 @@ def _declare_loss_tests(name):
             X[:, -1] = 1.0                              # a bias feature ...
             W[-1] += LARGE_OFFSET                       # ... adds ~1000 to every score
             loss, dW = _loss_and_grad(name, t.call(name, W, X, y, 0.0), W.shape)
-            expected, expected_dW = reference(W, X, y, 0.0)
+            expected, expected_dW = reference(t, W, X, y, 0.0)
             if not np.isfinite(loss) or not np.all(np.isfinite(dW)):
                 raise CheckFailed(unstable_softmax("", loss, "dW", dW))
             check_scalar("loss (every score near 1000)", loss, expected)
@@ -272,6 +278,7 @@ def seeded_sampling(t):
                           % (never, iters, batch, N))
 
 
+# BEGIN HIDDEN TESTS
 @ASSIGNMENT.test("train_linear_classifier", points=1, hidden=True)
 def learns_with_own_softmax(t):
     """Trained with a softmax loss on separable data, the loss goes down."""
@@ -291,6 +298,7 @@ def learns_with_own_softmax(t):
     if not history[-10:].mean() < 0.5 * history[:5].mean():
         raise CheckFailed("the loss did not go down: first losses %.3f, last losses %.3f"
                           % (history[:5].mean(), history[-10:].mean()))
+# END HIDDEN TESTS
 
 
 @ASSIGNMENT.test("predict_linear_classifier", points=1)
@@ -299,4 +307,4 @@ def predicts_highest_score(t):
     W = t.rng.standard_normal((5, 4))
     X = t.rng.standard_normal((9, 5))
     got = t.call("predict_linear_classifier", W, X)
-    check_array("y_pred", got, ref.predict_linear_classifier(W, X), integer=True)
+    check_array("y_pred", got, t.reference("predict_linear_classifier", W, X), integer=True)

@@ -1,0 +1,1 @@
+"""Isolated, parallel autograder for the deep-learning assignments (see SPEC.md)."""

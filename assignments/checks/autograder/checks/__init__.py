@@ -1,0 +1,1 @@
+"""One module per assignment, each declaring ``ASSIGNMENT`` (autograder.registry)."""

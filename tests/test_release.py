@@ -1,0 +1,236 @@
+"""What students receive holds no answer key (SPEC.md), and its visible checks still
+work: ``python -m autograder release`` builds assignments/checks/ by stripping the
+hidden regions and recording the visible checks' expected values."""
+import ast
+import filecmp
+import inspect
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from autograder import registry, release
+from tests.helpers import ROOT, SUBMISSIONS, grade_source, with_replacement
+
+CHECKS = os.path.join(ROOT, "assignments", "checks")
+
+
+def test_strip_hidden_removes_the_regions_and_their_markers():
+    text = textwrap.dedent('''\
+        a = 1
+        # BEGIN HIDDEN TESTS
+        from reference import knn as ref
+        # END HIDDEN TESTS
+        def f():
+            x = 1
+            # BEGIN HIDDEN TESTS
+            secret = ref
+            # END HIDDEN TESTS
+            return x
+        ''')
+    assert release.strip_hidden(text) == "a = 1\ndef f():\n    x = 1\n    return x\n"
+
+
+@pytest.mark.parametrize("text,message", [
+    ("# BEGIN HIDDEN TESTS\n", "never closed"),
+    ("# END HIDDEN TESTS\n", "without # BEGIN HIDDEN TESTS"),
+    ("# BEGIN HIDDEN TESTS\n# BEGIN HIDDEN TESTS\n", "nested"),
+    ("from reference import knn\n", "imports the reference outside a hidden region"),
+    ("import reference.knn as r\n", "imports the reference outside a hidden region"),
+])
+def test_strip_hidden_refuses_what_would_leak_or_break(text, message):
+    with pytest.raises(release.ReleaseError, match=re.escape(message)):
+        release.strip_hidden(text, "checks/x.py")
+
+
+@pytest.fixture(scope="module")
+def fresh_build(tmp_path_factory):
+    return release.build(str(tmp_path_factory.mktemp("release") / "checks"))
+
+
+def _files(folder):
+    return sorted(os.path.relpath(os.path.join(d, f), folder)
+                  for d, subs, names in os.walk(folder)
+                  for f in names if "__pycache__" not in d and not f.endswith(".pyc")
+                  and ".egg-info" not in d)
+
+
+def test_committed_release_is_up_to_date(fresh_build):
+    """Stale expected values or a check changed since the last release fail here:
+    run `python -m autograder release`."""
+    assert _files(fresh_build) == _files(CHECKS)
+    stale = [f for f in _files(CHECKS)
+             if not filecmp.cmp(os.path.join(fresh_build, f), os.path.join(CHECKS, f),
+                                shallow=False)]
+    assert stale == [], "stale: %s; run python -m autograder release" % stale
+
+
+def _reference_bodies(assignments):
+    """Pairs of consecutive statements from the body of every reference function and
+    method, whitespace removed: what a copy of its code would contain."""
+    import importlib
+
+    bodies = []
+    for a in assignments:
+        module = importlib.import_module("reference.%s" % a)
+        tree = ast.parse(inspect.getsource(module))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = node.body[1:] if ast.get_docstring(node) else node.body
+                lines = [_flat(ast.unparse(stmt)) for stmt in body]
+                bodies += [(a, node.name, lines[i] + lines[i + 1])
+                           for i in range(len(lines) - 1)]
+    return bodies
+
+
+def _flat(code):
+    """Code without comments, whitespace and quote style: copies compare equal."""
+    code = re.sub(r"#[^\n]*", "", code)
+    return re.sub(r"\s+", "", code).replace("'", '"')
+
+
+def _text(path):
+    """A file as code: a notebook's cell sources, else the file itself."""
+    import json
+    with open(path, errors="replace") as f:
+        text = f.read()
+    if path.endswith(".ipynb"):
+        text = "\n".join("".join(c["source"]) if isinstance(c["source"], list)
+                         else c["source"] for c in json.loads(text)["cells"])
+    return text
+
+
+def _solution_pairs(assignment):
+    """Pairs of consecutive lines of the instructor's solution regions (### BEGIN
+    SOLUTION ... ### END SOLUTION): the answer key of a notebook."""
+    path = os.path.join(ROOT, "solutions", assignment, "%s.ipynb" % assignment)
+    pairs, inside = [], False
+    for line in _text(path).splitlines():
+        if "### BEGIN SOLUTION" in line:
+            inside, lines = True, []
+        elif "### END SOLUTION" in line:
+            inside = False
+            lines = [l for l in lines if len(l) >= 8]
+            pairs += [(assignment, "solution", lines[i] + lines[i + 1])
+                      for i in range(len(lines) - 1)]
+        elif inside:
+            lines.append(_flat(line))
+    return pairs
+
+
+def test_release_holds_no_reference_and_no_hidden_test():
+    """The checks package holds no reference function's code and no hidden test; an
+    assignment's release holds none of its solution regions' code (its starter lines,
+    such as reading bn_param's running statistics, are the student's to see).  A later
+    notebook may give an earlier assignment's plain softmax loss as scaffolding for its
+    experiments, as CS231n's later assignments do: release it after that one is due."""
+    hidden = {t.name for a in registry.all_assignments() for t in a.tests if t.hidden}
+    assert len(hidden) > 30
+    places = [(CHECKS, _reference_bodies(registry.ASSIGNMENT_MODULES))] + [
+        (os.path.join(ROOT, "assignments", a), _solution_pairs(a))
+        for a in registry.ASSIGNMENT_MODULES]
+    leaks = []
+    for folder, bodies in places:
+        assert len(bodies) > 2
+        for rel in _files(folder):
+            text = _text(os.path.join(folder, rel))
+            flat = _flat(text)
+            leaks += ["%s: hidden test %s" % (rel, h) for h in hidden if h in text]
+            leaks += ["%s: code of reference %s.%s: %s" % (rel, a, fn, pair)
+                      for a, fn, pair in bodies if pair in flat]
+            if re.search(r"^\s*(from|import)\s+reference\b", text, re.M):
+                leaks.append("%s imports reference" % rel)
+    assert leaks == []
+    assert not os.path.exists(os.path.join(CHECKS, "reference"))
+
+
+def test_the_leak_scan_finds_a_planted_copy(tmp_path):
+    """The scan above is not vacuous: a copied reference function is found."""
+    import reference.knn
+    planted = inspect.getsource(reference.knn.compute_distances_no_loops)
+    flat = _flat(planted)
+    assert any(pair in flat for a, fn, pair in _reference_bodies(("knn",))
+               if fn == "compute_distances_no_loops")
+
+
+STUDENT_MODE = textwrap.dedent('''\
+    import json, sys
+    sys.modules["reference"] = None          # not installed: import reference fails
+    sys.path.insert(0, sys.argv[1])
+    from autograder import local, registry
+    assert "/assignments/checks/" in local.__file__.replace("\\\\", "/"), local.__file__
+    out = {}
+    for path, assignment in json.loads(sys.argv[2]):
+        source = open(path).read()
+        namespace = {"__name__": "__main__"}
+        exec(compile(source, path, "exec"), namespace)
+        for fn in registry.load(assignment).functions:
+            report = local.grade_here(fn, namespace, [source])
+            for r in report.results:
+                out[r.name] = [r.status, r.feedback, r.score]
+    print(json.dumps(out))
+    ''')
+
+
+def _student_grade(sources):
+    """Grade (path, assignment) pairs with the released package only, as a student's
+    kernel would: the reference cannot be imported there."""
+    import json
+    proc = subprocess.run([sys.executable, "-I", "-c", STUDENT_MODE, CHECKS,
+                           json.dumps(sources)], capture_output=True, text=True,
+                          cwd=os.path.dirname(ROOT), timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
+def test_visible_checks_pass_on_correct_answers_without_the_reference():
+    sources = [(os.path.join(SUBMISSIONS, "%s_solution.py" % a), a)
+               for a in registry.ASSIGNMENT_MODULES]
+    results = _student_grade(sources)
+    visible = {t.name for a in registry.all_assignments() for t in a.tests if not t.hidden}
+    assert set(results) == visible
+    assert [(n, r) for n, r in results.items() if r[0] != "passed"] == []
+
+
+BUGS = [   # (assignment, function, wrong answer)
+    ("knn", "predict_labels", '''
+def predict_labels(dists, y_train, k=1):
+    return y_train[np.argmax(dists, axis=1)]
+'''),
+    ("linear_classifiers", "svm_loss_vectorized", '''
+def svm_loss_vectorized(W, X, y, reg):
+    N = X.shape[0]
+    scores = X @ W
+    margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
+    loss = margins.sum() / N + reg * np.sum(W * W)
+    return loss, np.zeros_like(W)
+'''),
+    ("optimizers", "adam", '''
+def adam(w, dw, config=None):
+    config = config if config is not None else {}
+    for k, v in (("learning_rate", 1e-3), ("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-8)):
+        config.setdefault(k, v)
+    config["m"] = config["beta1"] * config.get("m", 0) + (1 - config["beta1"]) * dw
+    config["v"] = config["beta2"] * config.get("v", 0) + (1 - config["beta2"]) * dw ** 2
+    return w - config["learning_rate"] * config["m"] / (np.sqrt(config["v"]) + config["epsilon"]), config
+'''),
+]
+
+
+def test_wrong_answers_get_the_same_feedback_as_from_the_judge(tmp_path):
+    sources = []
+    for i, (assignment, function, bug) in enumerate(BUGS):
+        path = tmp_path / ("bug%d.py" % i)
+        path.write_text(with_replacement(assignment, bug))
+        sources.append((str(path), assignment))
+    student = _student_grade(sources)
+    for (assignment, function, bug), (path, _) in zip(BUGS, sources):
+        judge, _ = grade_source(open(path).read(), assignment, only=(function,),
+                                hidden=False)
+        lost = [n for n, r in judge.items() if r.status != "passed"]
+        assert lost, function
+        for name, r in judge.items():
+            assert student[name][:2] == [r.status, r.feedback], name
