@@ -1,30 +1,49 @@
-"""Checks from inside a notebook: ``check("svm_loss_naive")``.
+"""Check cells: ``check("svm_loss_naive")``, one call per cell, for students and graders.
 
-The check does not trust the kernel it is called from: it writes the cells the
-kernel has executed so far to a scratch notebook and grades that in a fresh judge
-process (``python -m autograder grade``), which runs them in its own isolated worker.
-So the score depends on the notebook's source, not on objects a student could patch.
-It prints the feedback (stdout only: nbgrader zeroes a cell that writes to stderr)
-and returns the points, which nbgrader takes as the grade cell's partial credit.
+What it does depends on the copy of this package the kernel has:
+
+* a student's copy (``pip install ./assignments/checks``: no reference, no hidden
+  test) runs the function's visible checks at once on the live functions of the
+  calling kernel (``autograder.local``), re-running no cell; it prints the feedback
+  and returns None, so the cell shows no ``Out``;
+* the instructor's copy (nbgrader autograde, an instructor trying a solution) grades
+  the function with the full hidden suite in the isolated judge, which never trusts the
+  kernel: under ``nbgrader autograde`` (``NBGRADER_EXECUTION=autograde``) the notebook
+  file being graded is graded once, by one judge and one worker, at the first grade
+  cell, and every grade cell prints its function's part; elsewhere the cells the kernel
+  has executed are graded for that function.  It returns the points, which nbgrader
+  reads as the grade cell's partial credit (0.0 when grading fails: nbgrader gives
+  full credit to a grade cell with no output).
+
+Feedback goes to stdout only (nbgrader zeroes a cell that writes to stderr), out of the
+function's full worth (its grade cell's ``points``).  Hidden tests' feedback never
+shows the inputs of their generated cases.
 """
+import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 
-from . import registry
+from . import expected, registry
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_graded_files = {}      # (path, sha256 of the file) -> the judge's JSON report
 
 
 def assignment_of(function):
-    for a in registry.all_assignments():
-        if function in a.functions:
-            return a.id
-    names = [f for a in registry.all_assignments() for f in a.functions]
-    raise registry.UsageError("no assignment has a function %r%s"
-                              % (function, registry.did_you_mean(function, names)))
+    return registry.assignment_of(function)
+
+
+def worth(function):
+    """All the points of ``function``'s tests, hidden ones included: its grade cell's
+    worth (recorded in a student's copy, which has no hidden tests)."""
+    if expected.instructor_copy():
+        spec = registry.load(assignment_of(function))
+        return sum(t.points for t in spec.tests if t.function == function)
+    return float(expected.points()[function])
 
 
 def executed_cells():
@@ -39,13 +58,53 @@ def executed_cells():
             for i, src in enumerate(history) if src.strip()]
 
 
-def check(function, hidden=False, cells=None, timeout=None, quiet=False):
-    """Grade one catalog function on the notebook's code; print feedback, return points.
+def check(function, hidden=None, cells=None, timeout=None, namespace=None):
+    """Check one catalog function and print the feedback (see the module docstring).
 
-    ``hidden=True`` (grade cells) runs the full suite, hidden tests included;
-    ``cells`` (a list of source strings) overrides the kernel history, for scripts.
+    ``hidden``: None chooses by the copy (full grading where the hidden tests exist);
+    False runs the visible tests only.  ``namespace``: run the visible tests here, on
+    these live functions (default in a student's copy: the caller's globals).
+    ``cells`` (source strings) replaces the kernel history, for scripts.
     """
     assignment = assignment_of(function)
+    grading = expected.instructor_copy() if hidden is None else bool(hidden)
+    if namespace is not None or not expected.instructor_copy():
+        if namespace is None:
+            namespace = sys._getframe(1).f_globals
+        return _check_here(function, namespace, cells, timeout)
+    report = None
+    if grading and os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        report = _grade_autograded_file(assignment, timeout)
+    if report is None:
+        report = _grade_cells(function, assignment, cells, grading, timeout)
+    if isinstance(report, str):
+        print("Could not grade %s: %s" % (function, report))
+        return 0.0 if grading else None
+    part = function_report(report, function)
+    print(summary(function, part, worth(function)))
+    return float(part["score"]) if grading else None
+
+
+def _check_here(function, namespace, cells, timeout):
+    from . import local, runner
+
+    options = runner.Options(hidden=False)
+    if timeout:
+        options.timeout = float(timeout)
+    if cells is None:
+        history = executed_cells()
+        cells = [c["source"] for c in history] if history else None
+    report = local.grade_here(function, namespace, cells, options)
+    part = {"score": report.score, "max_score": report.max_score,
+            "tests": [{"name": r.name, "status": r.status, "feedback": r.feedback,
+                       "hidden": r.hidden} for r in report.results]}
+    print(summary(function, part, worth(function)))
+    return None
+
+
+def _grade_cells(function, assignment, cells, grading, timeout):
+    """The judge's report on ``cells`` (default: the kernel's history) for one
+    function, or a one-line reason it could not grade."""
     if cells is not None:
         cells = [{"cell_type": "code", "source": src, "outputs": [], "execution_count": None,
                   "metadata": {}} for src in cells]
@@ -57,30 +116,63 @@ def check(function, hidden=False, cells=None, timeout=None, quiet=False):
         path = os.path.join(tmp, "%s.ipynb" % assignment)
         with open(path, "w") as f:
             json.dump(notebook, f)
-        command = [sys.executable, "-m", "autograder", "grade", path, "--assignment",
-                   assignment, "--only", function, "--format", "json"]
-        if not hidden:
-            command.append("--visible-only")
-        if timeout:
-            command += ["--timeout", str(timeout)]
-        env = dict(os.environ)
-        env["PYTHONPATH"] = PROJECT_ROOT + os.pathsep + env.get("PYTHONPATH", "")
-        proc = subprocess.run(command, capture_output=True, text=True, cwd=tmp, env=env)
+        extra = ["--only", function] + ([] if grading else ["--visible-only"])
+        return _judge(path, assignment, extra, timeout, tmp)
+
+
+def _grade_autograded_file(assignment, timeout):
+    """The judge's report on the notebook nbgrader is grading (in the working folder),
+    graded once whatever the number of grade cells; None if there is no such file."""
+    path = os.path.abspath("%s.ipynb" % assignment)
+    try:
+        with open(path, "rb") as f:
+            key = (path, hashlib.sha256(f.read()).hexdigest())
+    except OSError:
+        return None
+    if key not in _graded_files:
+        with tempfile.TemporaryDirectory(prefix="autograder-check-") as tmp:
+            _graded_files[key] = _judge(path, assignment, [], timeout, tmp)
+    return _graded_files[key]
+
+
+def _judge(path, assignment, extra, timeout, cwd):
+    command = [sys.executable, "-m", "autograder", "grade", path, "--assignment", assignment,
+               "--format", "json"] + extra + (["--timeout", str(timeout)] if timeout else [])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = PROJECT_ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env)
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["exit status %d" % proc.returncode])[-1]
-        print("Could not grade %s: %s" % (function, last))
-        return 0.0
-    report = json.loads(proc.stdout)
-    if not quiet:
-        print(summary(function, report))
-    return float(report["score"])
+        return (proc.stderr.strip().splitlines() or ["exit status %d" % proc.returncode])[-1]
+    return json.loads(proc.stdout)
 
 
-def summary(function, report):
-    lines = ["%s: %g / %g points" % (function, report["score"], report["max_score"])]
+def function_report(report, function):
+    """The part of a JSON report on one function."""
+    tests = [t for t in report["tests"] if t["function"] == function]
+    return {"score": sum(t["score"] for t in tests),
+            "max_score": sum(t["max_score"] for t in tests), "tests": tests}
+
+
+CASE = re.compile(r" \[case: [^\]]*\]$")
+
+
+def summary(function, report, worth):
+    """The feedback: a ``x / worth points`` line, then one line per test (and its
+    feedback; a hidden test's without its generated inputs).  When the report left out
+    hidden tests, the first line says what they decide."""
+    left = worth - report["max_score"]
+    if left > 0:
+        head = "%s: %g / %g points so far; hidden tests decide the other %g at grading" % (
+            function, report["score"], worth, left)
+    else:
+        head = "%s: %g / %g points" % (function, report["score"], worth)
+    lines = [head]
     for test in report["tests"]:
         mark = "PASS" if test["status"] == "passed" else test["status"].upper()
         lines.append("  %-7s %s" % (mark, test["name"]))
-        if test["feedback"]:
-            lines.append("          %s" % test["feedback"])
+        feedback = test["feedback"]
+        if feedback and test.get("hidden"):
+            feedback = CASE.sub("", feedback)
+        if feedback:
+            lines.append("          %s" % feedback)
     return "\n".join(lines)

@@ -118,7 +118,9 @@ def build(dest=DEFAULT_DEST):
                 text = strip_hidden(f.read(), os.path.join(folder, name))
             with open(os.path.join(target, folder, name), "w") as f:
                 f.write(text)
-    expected.write(values, os.path.join(target, "expected"))
+    worths = {fn: sum(t.points for t in a.tests if t.function == fn)
+              for a in registry.all_assignments() for fn in a.functions}
+    expected.write(values, worths, os.path.join(target, "expected"))
     with open(os.path.join(dest, "pyproject.toml"), "w") as f:
         f.write(PYPROJECT % (DISTRIBUTION, version()))
     with open(os.path.join(dest, "README.md"), "w") as f:

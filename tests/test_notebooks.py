@@ -4,6 +4,7 @@ The release is what nbgrader makes from the source; the solutions score full mar
 through the CLI (as notebooks and as .py exports), in a real kernel and through a real
 ``nbgrader autograde``; the released stubs score 0 without crashing the grader.
 """
+import functools
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ import sys
 import nbformat
 import pytest
 
-from autograder import registry
+from autograder import notebook, registry
 
 from .helpers import ROOT, cli_json, run_cli
 
@@ -40,6 +41,33 @@ def nbgrader_meta(cell):
 
 def grade_cells(nb):
     return [c for c in nb.cells if nbgrader_meta(c).get("grade")]
+
+
+def function_of(cell):
+    return nbgrader_meta(cell)["grade_id"][len("check_"):]
+
+
+@functools.lru_cache(maxsize=None)
+def solution_report(assignment, visible_only=False):
+    """The CLI's JSON report on the solution notebook (cached: several tests read it)."""
+    return cli_json("grade", solution_path(assignment), *(["--visible-only"] if visible_only
+                                                          else []))
+
+
+def check_head(function, score, seen, worth):
+    """The first line a check prints: ``score`` of the ``seen`` points its tests ran
+    for, out of the function's ``worth``."""
+    if seen < worth:
+        return ("%s: %g / %g points so far; hidden tests decide the other %g at grading"
+                % (function, score, worth, worth - seen))
+    return "%s: %g / %g points" % (function, score, worth)
+
+
+def function_report(report, function):
+    """The part of ``report`` on one function: what ``--only FUNCTION`` reports."""
+    tests = [t for t in report["tests"] if t["function"] == function]
+    return {"score": sum(t["score"] for t in tests),
+            "max_score": sum(t["max_score"] for t in tests), "tests": tests}
 
 
 def tool_env():
@@ -97,14 +125,35 @@ def test_solution_notebook_declares_every_function_once(assignment):
         meta = nbgrader_meta(cell)
         function = meta["grade_id"][len("check_"):]
         points[function] = meta["points"]
-        assert cell.source == (
-            'from autograder.notebook import check\ncheck("%s")\n### BEGIN HIDDEN TESTS\n'
-            'check("%s", hidden=True)\n### END HIDDEN TESTS' % (function, function))
+        # One call: a student's copy runs the visible checks, the instructor's grades
+        # (no hidden-test block, so nbgrader's checksums of the cell never change).
+        assert cell.source == 'from autograder.notebook import check\ncheck("%s")' % function
     assert points == {f: sum(t.points for t in spec.tests if t.function == f)
                       for f in spec.functions}
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_grade_cell_points_are_what_its_check_returns_and_prints(assignment):
+    """Each grade cell (source and release) is worth the most its check can return (the
+    judge's max for the function), and both checks print "x / y points" with that y;
+    the visible one says what the hidden tests decide."""
+    full, visible = solution_report(assignment), solution_report(assignment, True)
+    most = {t["function"]: function_report(full, t["function"])["max_score"]
+            for t in full["tests"]}
+    for path in (solution_path(assignment), release_path(assignment)):
+        points = {function_of(c): nbgrader_meta(c)["points"] for c in grade_cells(read(path))}
+        assert points == most, "%s: grade cell points differ from the checks' max" % path
+    for function, worth in most.items():
+        assert notebook.worth(function) == worth
+        head = notebook.summary(function, function_report(full, function), worth)
+        assert head.splitlines()[0] == "%s: %g / %g points" % (function, worth, worth)
+        seen = function_report(visible, function)
+        assert seen["tests"] and seen["score"] == seen["max_score"] <= worth
+        assert notebook.summary(function, seen, worth).splitlines()[0] == check_head(
+            function, seen["score"], seen["max_score"], worth)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -130,7 +179,7 @@ def test_released_notebook_is_in_sync_with_the_solution(course, assignment):
 # ---------------------------------------------------------------- the CLI
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_solution_notebook_scores_full_marks(assignment):
-    report = cli_json("grade", solution_path(assignment))
+    report = solution_report(assignment)
     assert report["max_score"] == registry.load(assignment).max_score
     assert report["score"] == report["max_score"]
     assert {t["status"] for t in report["tests"]} == {"passed"}
@@ -178,55 +227,36 @@ def result_of(cell):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_student_notebook_with_solutions_passes_its_check_cells(tmp_path, assignment):
-    """The released notebook with the solution code typed in, run top to bottom in a
-    real kernel as a student would: no cell errors, every check cell prints PASS."""
-    from nbclient import NotebookClient
-
-    solved = {nbgrader_meta(c)["grade_id"]: c.source for c in read(solution_path(assignment)).cells
-              if nbgrader_meta(c).get("solution")}
-    nb = read(release_path(assignment))
-    for cell in nb.cells:
-        if nbgrader_meta(cell).get("solution"):
-            assert "raise NotImplementedError()" in cell.source
-            cell.source = solved[nbgrader_meta(cell)["grade_id"]]
-    client = NotebookClient(nb, timeout=KERNEL_TIMEOUT, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}})
-    client.execute(env=tool_env())
-    assert errors_in(nb) == []
-    spec = registry.load(assignment)
-    checks = grade_cells(nb)
-    assert len(checks) == len(spec.functions)
-    for cell in checks:
-        function = nbgrader_meta(cell)["grade_id"][len("check_"):]
-        visible = [t for t in spec.tests if t.function == function and not t.hidden]
-        out = stdout_of(cell)
-        assert not any(o.output_type == "stream" and o.name == "stderr" for o in cell.outputs)
-        lines = [line.split() for line in out.splitlines()[1:] if line.startswith("  ")
-                 and not line.startswith("          ")]
-        assert sorted(name for _, name in lines) == sorted(t.name for t in visible), out
-        assert {mark for mark, _ in lines} == {"PASS"}, out
-        assert result_of(cell) == sum(t.points for t in visible)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_nbgrader_autograde(course, assignment):
     """A real nbgrader course: the solution notebook gets full marks, the untouched
-    release gets 0, and the autograded solution has no error output."""
+    release gets 0, the release with only its first function solved gets that
+    function's cell in full and 0 elsewhere (partial credit is the number each grade
+    cell's check returns), and the autograded solution has no error output."""
     from nbgrader.api import Gradebook
 
     course = course(assignment)
     name = "%s.ipynb" % assignment
-    for student, source in (("student1", solution_path(assignment)),
-                            ("student2", os.path.join(course, "assignments", assignment, name))):
+    release = os.path.join(course, "assignments", assignment, name)
+    one_solved = read(release)
+    first = next(c for c in one_solved.cells if nbgrader_meta(c).get("solution"))
+    first_id = nbgrader_meta(first)["grade_id"]
+    first.source = next(c.source for c in read(solution_path(assignment)).cells
+                        if nbgrader_meta(c).get("grade_id") == first_id)
+    for student, source in (("student1", solution_path(assignment)), ("student2", release),
+                            ("student3", one_solved)):
         folder = os.path.join(course, "submitted", student, assignment)
         os.makedirs(folder)
-        shutil.copy(source, os.path.join(folder, name))
-    run_tool(["nbgrader", "autograde", assignment, "--CourseDirectory.root=%s" % course,
-              "--Execute.timeout=%d" % KERNEL_TIMEOUT], cwd=course)
+        if isinstance(source, str):
+            shutil.copy(source, os.path.join(folder, name))
+        else:
+            nbformat.write(source, os.path.join(folder, name))
+    proc = run_tool(["nbgrader", "autograde", assignment,
+                     "--CourseDirectory.root=%s" % course], cwd=course)
+    assert "checksum" not in (proc.stdout + proc.stderr).lower()     # no false warnings
 
-    expected = sum(nbgrader_meta(c)["points"] for c in grade_cells(read(solution_path(assignment))))
+    points = {nbgrader_meta(c)["grade_id"]: nbgrader_meta(c)["points"]
+              for c in grade_cells(read(solution_path(assignment)))}
+    expected = sum(points.values())
     assert expected == registry.load(assignment).max_score
     with Gradebook("sqlite:///%s" % os.path.join(course, "gradebook.db")) as gb:
         full = gb.find_submission(assignment, "student1")
@@ -236,11 +266,31 @@ def test_nbgrader_autograde(course, assignment):
         failed_cells = [g.name for g in gb.find_submission_notebook(
             assignment, assignment, "student1").grades
             if g.score != g.max_score]
+        partial = {g.name: g.score for g in gb.find_submission_notebook(
+            assignment, assignment, "student3").grades}
     assert scores == {"student1": (expected, expected), "student2": (0.0, expected)}, failed_cells
+    assert partial == {cell: points[cell] if cell == "check_" + first_id else 0.0
+                       for cell in points}
 
     graded = read(os.path.join(course, "autograded", "student1", assignment, name))
     assert errors_in(graded) == []
     for cell in grade_cells(graded):
-        assert "### BEGIN HIDDEN TESTS" in cell.source     # nbgrader restored them
-        assert "PASS" in stdout_of(cell)
-        assert result_of(cell) == nbgrader_meta(cell)["points"]
+        worth = nbgrader_meta(cell)["points"]
+        function = function_of(cell)
+        lines = stdout_of(cell).splitlines()
+        assert lines[0] == check_head(function, worth, worth, worth)     # once, hidden
+        assert sum(line.startswith(function + ":") for line in lines) == 1
+        assert sorted(line.split()[1] for line in lines[1:]) == sorted(
+            t.name for t in registry.load(assignment).tests if t.function == function)
+        assert result_of(cell) == worth
+    graded = read(os.path.join(course, "autograded", "student3", assignment, name))
+    assert {nbgrader_meta(c)["grade_id"]: result_of(c) for c in grade_cells(graded)} == partial
+    # The feedback HTML shows each grade cell's result once.
+    run_tool(["nbgrader", "generate_feedback", assignment,
+              "--CourseDirectory.root=%s" % course], cwd=course)
+    with open(os.path.join(course, "feedback", "student3", assignment,
+                           "%s.html" % assignment)) as f:
+        html = f.read()
+    for cell in points:
+        function = cell[len("check_"):]
+        assert html.count("%s: %g / %g points" % (function, partial[cell], points[cell])) == 1

@@ -91,6 +91,15 @@ def recorded(assignment_id):
     return _loaded[assignment_id]
 
 
+def points():
+    """{function: all its points, hidden tests included}, recorded for a student's copy
+    (which has no hidden tests) so that check cells print the grade cell's worth."""
+    if "points" not in _loaded:
+        with open(os.path.join(FOLDER, "points.json")) as f:
+            _loaded["points"] = json.load(f)
+    return _loaded["points"]
+
+
 class record:
     """``with record() as values:`` collects every reference call of the tests run
     inside it, as {assignment: {test: [entries]}}."""
@@ -105,8 +114,12 @@ class record:
         return False
 
 
-def write(values, folder=FOLDER):
+def write(values, worths, folder=FOLDER):
+    """The recorded values, one file per assignment, and every function's worth."""
     os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "points.json"), "w") as f:
+        json.dump(worths, f, indent=0, sort_keys=True)
+        f.write("\n")
     for assignment_id, tests in sorted(values.items()):
         with open(os.path.join(folder, "%s.json" % assignment_id), "w") as f:
             json.dump(tests, f, indent=0, sort_keys=True)
