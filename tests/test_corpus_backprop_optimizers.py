@@ -598,6 +598,26 @@ def sgd_momentum(w, dw, config=None):
             (F, "sgd_momentum: next_w of parameter a after step 2["),
         "sgd_momentum.matches_reference": (F, "holds no state"),
     }),
+    ("momentum_velocity_in_a_global", O, "sgd_momentum", '''
+_velocity = {}
+
+def sgd_momentum(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = _velocity.get("v", np.zeros_like(w))
+    v = config["momentum"] * v - config["learning_rate"] * dw
+    _velocity["v"] = v                       # one velocity for every parameter
+    return w + v, config
+''', {
+        "sgd_momentum.defaults": (F, "sgd_momentum: next_w after step 1"),
+        "sgd_momentum.state_in_config":
+            (F, "two parameters updated in turn, each with its own config, must not share "
+                "state: keep the velocity in the config, not in a global or a default "
+                "argument"),
+        "sgd_momentum.matches_reference": (F, "sgd_momentum: next_w"),
+    }),
     ("nesterov_as_plain_momentum", O, "nesterov_momentum", '''
 def nesterov_momentum(w, dw, config=None):
     if config is None:

@@ -7,6 +7,7 @@ through the CLI (as notebooks and as .py exports), in a real kernel and through 
 import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -293,4 +294,5 @@ def test_nbgrader_autograde(course, assignment):
         html = f.read()
     for cell in points:
         function = cell[len("check_"):]
-        assert html.count("%s: %g / %g points" % (function, partial[cell], points[cell])) == 1
+        head = "%s: %g / %g points" % (function, partial[cell], points[cell])
+        assert len(re.findall(r"(?<![\w])" + re.escape(head), html)) == 1, head
