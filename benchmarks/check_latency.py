@@ -98,6 +98,30 @@ def autograde_time(assignment, env):
         return time.perf_counter() - start
 
 
+def nbgrader_fixed_cost(env):
+    """Wall seconds of `nbgrader autograde` on a one-cell notebook: nbgrader's own
+    start-up, gradebook, sanitizing and kernel start, which no grader can remove."""
+    with tempfile.TemporaryDirectory() as course:
+        folder = os.path.join(course, "solutions", "empty")
+        os.makedirs(folder)
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                     "language": "python"}
+        nbformat.write(nb, os.path.join(folder, "empty.ipynb"))
+        shutil.copy(os.path.join(ROOT, "nbgrader_config.py"), course)
+        tool = [sys.executable, "-m", "nbgrader"]
+        subprocess.run(tool + ["generate_assignment", "empty", "--force"], cwd=course,
+                       env=env, check=True, capture_output=True)
+        submitted = os.path.join(course, "submitted", "student1", "empty")
+        os.makedirs(submitted)
+        shutil.copy(os.path.join(folder, "empty.ipynb"), submitted)
+        start = time.perf_counter()
+        subprocess.run(tool + ["autograde", "empty"], cwd=course, env=env, check=True,
+                       capture_output=True)
+        return time.perf_counter() - start
+
+
 def cli_time(assignment, env):
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "autograder", "grade",
@@ -133,6 +157,8 @@ def main():
     for assignment, wall in rows:
         print("%-20s %10.2f %10.2f %8.2f" % (assignment, autograde_time(assignment, env),
                                              wall, cli_time(assignment, env)))
+    print("%-20s %10.2f   (nbgrader's fixed cost: a one-cell notebook)"
+          % ("nbgrader alone", nbgrader_fixed_cost(env)))
     print("(own run: the student's notebook top to bottom in a fresh kernel, checks "
           "included; autograde includes nbgrader's own start-up)")
 

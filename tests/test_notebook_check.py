@@ -183,3 +183,46 @@ def test_summary_never_shows_a_hidden_cases_inputs():
         "          dW[0, 1]: expected 1, got 2 (rel. error 0.5)",
         "  FAILED  f.example",
         "          dW: expected shape (2, 3), got shape (3, 2) [case: N=1]"]
+
+
+def test_autograde_grades_the_notebook_once_for_all_its_grade_cells(tmp_path, monkeypatch):
+    """Under nbgrader autograde the first grade cell grades the notebook file in one
+    judge call; the other grade cells print their part of that report."""
+    import shutil
+
+    shutil.copy(solution_path("knn"), tmp_path / "knn.ipynb")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    calls = []
+    judge = notebook._judge
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return judge(*args, **kwargs)
+    monkeypatch.setattr(notebook, "_judge", counting)
+    monkeypatch.setattr(notebook, "_graded_files", {})
+    spec = registry.load("knn")
+    for function in spec.functions:
+        value, out = run_check(function)
+        worth = points(checks_of(function))
+        assert value == worth
+        assert out.splitlines()[0] == "%s: %g / %g points" % (function, worth, worth)
+    assert len(calls) == 1 and calls[0][2] == []          # the whole file, every function
+
+
+def test_nbgrader_cell_timeout_outlasts_the_judges_worst_case():
+    """A hang must end in the grader's "timed out" feedback, not nbgrader's
+    CellTimeoutError: the cell timeout covers every test of the largest assignment
+    timing out, plus loading."""
+    import os
+    import types
+
+    from autograder import config
+
+    c = types.SimpleNamespace(CourseDirectory=types.SimpleNamespace(),
+                              ExecutePreprocessor=types.SimpleNamespace())
+    with open(os.path.join(os.path.dirname(solution_path("knn")), "..", "..",
+                           "nbgrader_config.py")) as f:
+        exec(f.read(), {"get_config": lambda: c})
+    worst = max(len(a.tests) for a in registry.all_assignments()) * config.TIMEOUT_S
+    assert c.ExecutePreprocessor.timeout >= worst + config.LOAD_TIMEOUT_S
