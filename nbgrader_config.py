@@ -9,13 +9,16 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 def _cell_timeout():
     """Seconds a grade cell may take: the first one grades the whole notebook in the
     isolated judge, where every test has its own limit; nbgrader must not cut that
-    short (a hang must end in the grader's "timed out" feedback, not CellTimeoutError)."""
+    short (a hang must end in the grader's "timed out" feedback, not CellTimeoutError).
+    Worst case: every test times out, and each time-out restarts the worker, which runs
+    the submission's cells again (at most the load limit)."""
     try:
         from autograder import config, registry
     except ImportError:        # nbgrader run outside the project's environment
         return 1800
     tests = max(len(a.tests) for a in registry.all_assignments())
-    return int(tests * config.TIMEOUT_S + config.LOAD_TIMEOUT_S + 120)
+    return int(tests * (config.TIMEOUT_S + config.LOAD_TIMEOUT_S) + config.LOAD_TIMEOUT_S
+               + 120)
 
 
 c.ExecutePreprocessor.timeout = _cell_timeout()

@@ -185,10 +185,16 @@ class TestContext:
 
     def _check_kept_inputs_unchanged(self, call, kept_args):
         """A call given a kept object (a backward given its forward's cache) must not
-        change, through it, the arrays the kept call received."""
-        for key, data in kept_args.items():
+        change, through it, the arrays the kept call received.  Fails closed: a reply
+        without them (a worker tampered with by the submission) scores nothing."""
+        for key in call.refs():
             if key not in self.kept_inputs:
                 continue
+            data = kept_args.get(key)
+            if not isinstance(data, dict):
+                raise CheckFailed("%s: the submission's process did not send back the "
+                                  "arrays %s received, so they cannot be checked unchanged"
+                                  % (call.label, self.kept_inputs[key][0].label))
             made_by, args_before, kwargs_before = self.kept_inputs[key]
             params = self.assignment.functions[made_by.fn].params \
                 if made_by.fn in self.assignment.functions else ()

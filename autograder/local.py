@@ -4,8 +4,10 @@ The student's kernel is the student's own business, so nothing needs isolating t
 the checks call the functions the kernel holds now, without re-running any cell,
 through the worker's own call protocol (``worker.Worker.handle`` with the kernel's
 namespace), so the same check code serves here and in the isolated judge.  A call
-that runs past the test's deadline is interrupted (SIGALRM, main thread) and the test
-reports a time-out.  Scores that count are decided by the isolated judge (CLI,
+that runs past the test's deadline is interrupted (SIGALRM, so only on the main
+thread, where a kernel runs its cells; elsewhere calls run without a limit) and the
+test reports a time-out; a timer the kernel had pending is restored after each call,
+and Ctrl-C (KeyboardInterrupt) stops the check cell.  Scores that count are decided by the isolated judge (CLI,
 nbgrader), never here.
 """
 import signal
@@ -33,6 +35,7 @@ class LocalWorker:
         self.worker.namespace = namespace
         self.worker.filenames = _StudentFiles()     # error locations: the student's frames
         self.worker.raw = True                      # no JSON, no base64: private copies
+        self.worker.passes_through = (KeyboardInterrupt,)
         self.load_info = {"names": sorted(k for k, v in namespace.items()
                                           if callable(v) and not k.startswith("_"))}
         self.fired = False
@@ -44,8 +47,9 @@ class LocalWorker:
         use_alarm = threading.current_thread() is threading.main_thread()
         if use_alarm:
             self.fired = False
+            started = time.monotonic()
             previous = signal.signal(signal.SIGALRM, self._interrupt)
-            signal.setitimer(signal.ITIMER_REAL, remaining)
+            pending, interval = signal.setitimer(signal.ITIMER_REAL, remaining)
         try:
             reply = self.worker.handle(message)
         except _Interrupted:
@@ -55,6 +59,9 @@ class LocalWorker:
             if use_alarm:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, previous)
+                if pending > 0:     # the kernel's own timer: what is left of it
+                    left = max(pending - (time.monotonic() - started), 1e-3)
+                    signal.setitimer(signal.ITIMER_REAL, left, interval)
         if self.fired:
             raise WorkerLost("timeout", "did not finish within the %g s limit and was "
                                         "stopped (an endless loop?)" % self.timeout)

@@ -2,6 +2,8 @@
 import ast
 import threading
 
+from .worker import strip_magics
+
 # ast.parse is not thread-safe in CPython 3.11 (python/cpython#106905); the runner
 # grades several submissions on threads.
 _PARSE_LOCK = threading.Lock()
@@ -24,10 +26,8 @@ class Source:
         self.defs = {}
         self.labels = {}
         for cell in cells:
-            try:
-                with _PARSE_LOCK:
-                    tree = ast.parse(cell["source"])
-            except SyntaxError:
+            tree = _parse(cell["source"])
+            if tree is None:
                 continue
             for node in tree.body:
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -75,6 +75,18 @@ class Source:
                     if found:
                         return found
         return None
+
+
+def _parse(source):
+    """The cell's syntax tree as the worker compiles it (as written, else with IPython
+    magics stripped, line numbers kept); None when it is not Python."""
+    for text in (source, strip_magics(source)):
+        try:
+            with _PARSE_LOCK:
+                return ast.parse(text)
+        except SyntaxError:
+            continue
+    return None
 
 
 def _call_name(func):

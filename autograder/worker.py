@@ -89,7 +89,7 @@ def encode(value, _depth=0, raw=False):
         if arr.dtype.kind not in NUMERIC_KINDS:
             return {"__unsupported__": "array of dtype %s" % arr.dtype}
         if raw:         # in-process (autograder.local): a private copy, no base64
-            return {"__ndarray_obj__": np.array(arr, copy=True)}
+            return {"__ndarray_obj__": np.array(arr, copy=True, order="C")}   # as on the wire
         return {"__ndarray__": base64.b64encode(arr.tobytes(order="C")).decode("ascii"),
                 "dtype": arr.dtype.str, "shape": list(arr.shape)}
     if isinstance(value, tuple):
@@ -181,19 +181,31 @@ def _compile_cell(source, filename):
     try:
         return compile(source, filename, "exec")
     except SyntaxError:
-        return compile(_strip_magics(source), filename, "exec")
+        return compile(strip_magics(source), filename, "exec")
 
 
-def _strip_magics(source):
-    """IPython magics and shell escapes mean nothing outside a kernel."""
-    lines = source.splitlines()
-    if lines and lines[0].lstrip().startswith("%%"):
-        return ""
+# Cell magics whose body is Python that runs in the kernel's namespace (its
+# definitions stay); any other cell magic (%%bash, %%writefile, %%timeit, ...) is not.
+PYTHON_CELL_MAGICS = ("time", "capture", "prun")
+
+
+def strip_magics(source):
+    """The cell as plain Python: IPython line magics and shell escapes become ``pass``
+    (same line numbers); a ``%%time``-like cell keeps its body, other cell magics are
+    dropped.  Shared with the judge's source parser (``autograder.structure``)."""
     import re
 
+    lines = source.splitlines()
+    first = lines[0].strip() if lines else ""
+    if first.startswith("%%"):
+        name = first[2:].split()[0] if first[2:].split() else ""
+        if name not in PYTHON_CELL_MAGICS:
+            return ""
+        lines = ["pass  # " + first] + lines[1:]
     magic = re.compile(r"\s*(%[A-Za-z_]|!)")      # `%time x`, `!pip ...`; not `% (a, b)`
     return "\n".join(l[:len(l) - len(l.lstrip())] + "pass  # " + l.lstrip()
-                     if magic.match(l) else l for l in lines)
+                     if magic.match(l) else l
+                     for l in lines)
 
 
 def _error_summary(exc, filenames=()):
@@ -251,6 +263,7 @@ class Worker:
         self.kept_args = {}     # keep key -> (args, kwargs) of the call that made it
         self.helpers = {"__builtins__": __builtins__}
         self.filenames = set()
+        self.passes_through = ()  # exceptions a call re-raises (in a kernel: Ctrl-C)
 
     def load(self, cells):
         errors = []
@@ -324,6 +337,8 @@ class Worker:
         try:
             value = fn(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - SystemExit included
+            if isinstance(exc, self.passes_through):
+                raise
             return {"ok": False, "error": _error_summary(exc, self.filenames)}
         finally:
             seconds = time.perf_counter() - start

@@ -863,6 +863,8 @@ def test_buggy_answer_loses_points(case_id, assignment, function, source, expect
                                                              result.feedback)
         assert result.score == 0
         assert feedback in result.feedback, "feedback of %s: %r" % (name, result.feedback)
+        if "of parameter a after step 1[" in feedback:    # nothing shared yet: no hint
+            assert "must not share state" not in result.feedback, result.feedback
     for name in set(results) - lost - gated:
         assert results[name].score == results[name].max_score
     assert report.score < report.max_score

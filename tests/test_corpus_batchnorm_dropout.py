@@ -288,7 +288,8 @@ BUGS = [
             if dropout_param["mode"] == "train":
                 return dout * (np.random.rand(*dout.shape) >= p) / (1 - p)
             return dout
-        ''', ("dropout_backward.uses_forward_mask",), "failed", "entries differ"),
+        ''', ("dropout_backward.uses_forward_mask",), "failed",
+        "multiply dout by the mask stored in the cache"),
     Bug("backward_mask_in_test_mode", "dropout", "dropout_backward", '''
         def dropout_backward(dout, cache):
             dropout_param, mask = cache

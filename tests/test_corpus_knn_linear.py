@@ -158,7 +158,7 @@ def predict_labels(dists, y_train, k=1):
         closest_y = y_train[np.argsort(dists[i], kind="stable")[:k]]
         y_pred[i] = Counter(closest_y.tolist()).most_common(1)[0][0]
     return y_pred
-''', "predict_labels.tied_vote_goes_to_smallest_label", "y_pred (k=4, votes 3:2 and 1:2): 1 of 2 labels differ: y_pred[0] expected 1, got 3"),
+''', "predict_labels.tied_vote_goes_to_smallest_label", "y_pred (k=4, two labels with 2 votes each): 2 of 3 labels differ: y_pred[0] expected 1, got 3"),
 
     ("predict_tie_to_largest_label", "knn", "predict_labels", '''
 def predict_labels(dists, y_train, k=1):
@@ -202,7 +202,12 @@ def predict_labels(dists, y_train, k=1):
         closest_y = y_train[np.argsort(dists[i], kind="stable")[:k]]
         y_pred[i] = np.mean(closest_y)                # ... but a mean is no vote
     return y_pred
-''', "predict_labels.tied_vote_goes_to_smallest_label", "2 of 2 labels differ: y_pred[0] expected 1, got 2"),
+''', "predict_labels.tied_vote_goes_to_smallest_label", "labels must be whole numbers, but y_pred[2] = 3.5 is not"),
+
+    ("predict_constant_one", "knn", "predict_labels", '''
+def predict_labels(dists, y_train, k=1):
+    return np.ones(dists.shape[0], dtype=np.int64)     # right on the first tie rows only
+''', "predict_labels.tied_vote_goes_to_smallest_label", "y_pred[2] expected 3, got 1"),
 
     ("predict_ignores_k", "knn", "predict_labels", '''
 def predict_labels(dists, y_train, k=1):

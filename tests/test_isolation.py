@@ -677,3 +677,30 @@ def test_cli_usage_errors_exit_2_with_one_line(tmp_path, make_args, message):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert lines[0].startswith("autograder: error: ") and message in lines[0], lines
+
+
+def test_a_reply_without_the_kept_inputs_fails_closed():
+    """The backward-through-the-cache check needs the forward's inputs back from the
+    submission's process; a reply that leaves them out (a tampered worker) scores the
+    test 0 with a sentence, never a pass."""
+    from autograder import local, registry, runner
+    from autograder.structure import Source
+    from tests.helpers import solution_source
+
+    namespace = {"__name__": "__main__"}
+    exec(solution_source("dropout"), namespace)
+
+    class Tampered(local.LocalWorker):
+        def request(self, message, deadline, during="the test"):
+            reply = super().request(message, deadline, during)
+            for result in reply.get("results", []):
+                result.pop("kept_args", None)
+            return reply
+
+    spec = registry.load("dropout")
+    test = next(t for t in spec.tests if t.name == "dropout_backward.uses_forward_mask")
+    result = runner.run_test(spec, test, Tampered(namespace, 10.0), runner.Options(),
+                             Source([]))
+    assert result.status == "failed" and result.score == 0
+    assert "the submission's process did not send back the arrays dropout_forward " \
+           "received" in result.feedback

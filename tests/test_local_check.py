@@ -84,3 +84,29 @@ def test_structure_checks_read_the_function_source_when_no_history():
         os.unlink(f.name)
     assert "FAILED  compute_distances_no_loops.no_python_loops" in out
     assert "a list comprehension" in out
+
+
+def test_ctrl_c_stops_the_check_cell_and_a_pending_timer_survives():
+    """KeyboardInterrupt inside the student's function is the student stopping the
+    cell, not a failed test; and a timer the kernel had set before the check cell is
+    still pending after it (what is left of it)."""
+    import signal
+
+    import pytest
+
+    namespace = _namespace("linear_classifiers",
+                           "def svm_loss_naive(W, X, y, reg):\n    raise KeyboardInterrupt\n")
+    with pytest.raises(KeyboardInterrupt):
+        _check("svm_loss_naive", namespace=namespace, cells=[])
+
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 30.0)
+        _check("svm_loss_naive", namespace=_namespace("linear_classifiers"), cells=[])
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 20.0 < left < 30.0, left
+        assert not fired
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -239,3 +239,18 @@ def test_every_assignment_has_three_targets_or_all_functions():
         functions = registry.load(assignment).functions
         assert set(TARGETS[assignment]) <= set(functions), assignment
         assert len(TARGETS[assignment]) >= min(3, len(functions)), assignment
+
+
+def test_zero_dropout_backward_scores_nothing_beside_a_broken_forward():
+    """A dropout_backward returning zeros is "consistent" with a forward that drops
+    every unit, but it applies no mask: it scores 0 (the dropped share is checked)."""
+    source = (solution_source("dropout") + "\n\n"
+              + function_of_kind("dropout_forward", "x, dropout_param",
+                                 "(np.zeros_like(x), None)", "constant") + "\n"
+              + function_of_kind("dropout_backward", "dout, cache", "np.zeros_like(dout)",
+                                 "constant"))
+    results, _ = grade_source(source, "dropout", only=("dropout_backward",))
+    scores = per_function(results)
+    assert scores["dropout_backward"][0] == 0, scores["dropout_backward"]
+    assert "is 0 for 100.0% of the units, expected the forward's dropped share p = 40%" in (
+        results["dropout_backward.uses_forward_mask"].feedback)

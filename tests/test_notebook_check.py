@@ -213,7 +213,7 @@ def test_autograde_grades_the_notebook_once_for_all_its_grade_cells(tmp_path, mo
 def test_nbgrader_cell_timeout_outlasts_the_judges_worst_case():
     """A hang must end in the grader's "timed out" feedback, not nbgrader's
     CellTimeoutError: the cell timeout covers every test of the largest assignment
-    timing out, plus loading."""
+    timing out, each followed by a reload of the cells."""
     import os
     import types
 
@@ -224,5 +224,19 @@ def test_nbgrader_cell_timeout_outlasts_the_judges_worst_case():
     with open(os.path.join(os.path.dirname(solution_path("knn")), "..", "..",
                            "nbgrader_config.py")) as f:
         exec(f.read(), {"get_config": lambda: c})
-    worst = max(len(a.tests) for a in registry.all_assignments()) * config.TIMEOUT_S
-    assert c.ExecutePreprocessor.timeout >= worst + config.LOAD_TIMEOUT_S
+    tests = max(len(a.tests) for a in registry.all_assignments())
+    # every test times out and every time-out reloads the cells, after the first load
+    worst = tests * (config.TIMEOUT_S + config.LOAD_TIMEOUT_S) + config.LOAD_TIMEOUT_S
+    assert c.ExecutePreprocessor.timeout >= worst
+
+
+def test_autograde_with_the_students_copy_fails_closed(monkeypatch):
+    """nbgrader gives full credit to a grade cell that returns None: a kernel that has
+    the student's copy of the checks (no hidden tests) must score the cell 0."""
+    from autograder import expected
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setattr(expected, "instructor_copy", lambda: False)
+    value, out = run_check(FUNCTION)
+    assert value == 0.0
+    assert out.startswith("Could not grade %s: this kernel has the student's copy" % FUNCTION)

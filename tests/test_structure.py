@@ -40,3 +40,16 @@ def test_loop_in_a_helper_is_found_and_last_definition_wins():
 
 def test_missing_definition_is_reported():
     assert "was not found in the source" in loop("f = lambda x: x\n")
+
+
+def test_cells_with_ipython_magics_are_read_as_the_kernel_runs_them():
+    """A ``%matplotlib inline`` line does not hide a cell's definitions, a ``%%time``
+    cell's body is Python, and a ``%%bash`` cell is not."""
+    cells = [{"source": "%matplotlib inline\nimport numpy as np\ndef f(x):\n"
+                        "    for i in x:\n        pass\n", "label": "cell 1"},
+             {"source": "%%time\ndef g(x):\n    return [i for i in x]\n", "label": "cell 2"},
+             {"source": "%%bash\ndef h(x):\n    echo hi\n", "label": "cell 3"}]
+    source = Source(cells)
+    assert source.defined_names() == {"f", "g"}
+    assert source.loop_in("f") == "f uses a for loop (line 4 of cell 1)"
+    assert source.loop_in("g") == "g uses a list comprehension (line 3 of cell 2)"

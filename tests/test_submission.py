@@ -88,3 +88,21 @@ def test_percent_continuation_line_is_code_not_a_magic():
     results, report = grade_source(source, "knn", only=("predict_labels",))
     assert report.load_errors == []
     assert all("not implemented" in r.feedback for r in results.values())
+
+
+def test_a_time_cell_magic_keeps_its_definitions_and_loop_checks_see_them():
+    """``%%time`` runs its body in the kernel (definitions stay); the structure check
+    reads the same body, so a vectorized answer timed this way loses nothing."""
+    from autograder.submission import Submission
+    from tests.helpers import solution_source
+
+    source = solution_source("knn")
+    at = source.index("def compute_distances_no_loops")
+    sub_cells = [source[:at], "%%time\n" + source[at:]]
+
+    sub = Submission("<test>", [{"source": c, "label": "cell %d" % (i + 1)}
+                                for i, c in enumerate(sub_cells)], "knn")
+    report = runner.grade_submission(sub, runner.Options(
+        assignment="knn", only=("compute_distances_no_loops",)))
+    assert report.load_errors == []
+    assert report.score == report.max_score, [(r.name, r.feedback) for r in report.results]

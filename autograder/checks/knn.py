@@ -171,11 +171,13 @@ def labels_match_reference(t):
 @ASSIGNMENT.test("predict_labels", points=1)
 def tied_vote_goes_to_smallest_label(t):
     """Two labels with the same number of votes: the smaller label wins."""
-    dists = np.array([[0.1, 0.2, 0.3, 0.4, 9.0],
-                      [0.4, 0.3, 0.2, 0.1, 9.0]])
-    y_train = np.array([3, 1, 3, 1, 0])
+    dists = np.array([[0.1, 0.2, 0.3, 0.4, 9.0, 9.0, 9.0, 9.0],   # labels 3 1 3 1 -> 1
+                      [0.4, 0.3, 0.2, 0.1, 9.0, 9.0, 9.0, 9.0],   # labels 1 3 1 3 -> 1
+                      [9.0, 9.0, 0.4, 9.0, 0.1, 0.2, 0.3, 9.0]])  # labels 4 3 4 3 -> 3
+    y_train = np.array([3, 1, 3, 1, 4, 3, 4, 0])
     got = t.call("predict_labels", dists, y_train, 4)
-    check_array("y_pred (k=4, votes 3:2 and 1:2)", got, np.array([1, 1]), integer=True)
+    check_array("y_pred (k=4, two labels with 2 votes each)", got, np.array([1, 1, 3]),
+                integer=True)
 
 
 @ASSIGNMENT.test("predict_labels", points=1)

@@ -121,8 +121,9 @@ def check_labels(label, got, expected):
         except (ValueError, TypeError):
             raise CheckFailed("%s: expected %d labels, got a ragged list" % (label, expected.size))
     if not isinstance(got, np.ndarray):
-        raise CheckFailed("%s: expected an array of %d labels, got %s"
-                          % (label, expected.size, describe(got)))
+        raise CheckFailed("%s: expected an array of %d label%s, got %s"
+                          % (label, expected.size, "" if expected.size == 1 else "s",
+                             describe(got)))
     if got.shape != expected.shape:
         raise CheckFailed("%s: expected shape %s, got shape %s"
                           % (label, tuple(expected.shape), tuple(got.shape)))

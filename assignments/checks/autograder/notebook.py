@@ -68,6 +68,12 @@ def check(function, hidden=None, cells=None, timeout=None, namespace=None):
     """
     assignment = assignment_of(function)
     grading = expected.instructor_copy() if hidden is None else bool(hidden)
+    if os.environ.get("NBGRADER_EXECUTION") == "autograde" and not expected.instructor_copy():
+        # Fail closed: a student's copy has no hidden tests, and nbgrader would give
+        # full credit to a grade cell that returns None.
+        print("Could not grade %s: this kernel has the student's copy of the checks "
+              "(no hidden tests); autograde needs the instructor's autograder" % function)
+        return 0.0
     if namespace is not None or not expected.instructor_copy():
         if namespace is None:
             namespace = sys._getframe(1).f_globals

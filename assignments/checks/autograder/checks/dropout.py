@@ -139,9 +139,11 @@ def uses_forward_mask(t):
     """With the forward's own cache: dx = dout * mask / (1 - p), the forward's mask and
     scale.  Read through the backward itself (dout = 1 gives mask / (1 - p)), so a
     forward whose output is wrong but whose cache is right costs the backward nothing;
-    where the forward's output is right, the mask must be the one it applied."""
+    where the forward's output is right, the mask must be the one it applied, and
+    elsewhere about a share p of dx must be zero (a backward returning zeros is no
+    mask)."""
     p = 0.4
-    x = _inputs(t.rng, (30, 20))
+    x = _inputs(t.rng, (60, 50))     # 3000 units: the dropped share is p +- 6.3% (7 sigma)
     out = _out(t, x, {"p": p, "mode": "train"}, keep="fwd")      # unseeded: own stream
     dout = t.rng.standard_normal(x.shape)
     dx, dx_ones = t.calls([Call("dropout_backward", (dout, Ref("fwd", 1))),
@@ -159,8 +161,6 @@ def uses_forward_mask(t):
                           "the forward); %d of %d are neither"
                           % (_index(idx), dx_ones[idx], p, scale,
                              int((~(zero | scaled)).sum()), x.size))
-    check_array("dx (expected dout * mask / (1 - p), the mask of the forward's cache)",
-                dx.value, dout * dx_ones, rtol=SCALE_RTOL, atol=0)
     forward_right = isinstance(out, np.ndarray) and np.all(
         (out == 0) | (np.abs(out - x * scale) <= SCALE_RTOL * np.abs(x * scale)))
     if forward_right and not np.array_equal(zero, out == 0):
@@ -169,6 +169,17 @@ def uses_forward_mask(t):
                           "cache (and by 1 / (1 - p))" % (int(np.sum(~zero & (out == 0))),
                                                           int(np.sum(zero & (out != 0))),
                                                           x.size))
+    # Where the forward's output is no guide (wrong, or everything dropped), the mask
+    # read through the backward must still drop a share p (a zero dx is no mask).
+    share = float(np.mean(zero))
+    band = SIGMAS * np.sqrt(p * (1 - p) / x.size)
+    if (not forward_right or np.all(out == 0)) and abs(share - p) > band:
+        raise CheckFailed("dx for dout = 1 is 0 for %.1f%% of the units, expected the "
+                          "forward's dropped share p = %g%% (+- %.1f%%): dx = dout * mask / "
+                          "(1 - p), with the mask of the forward's cache"
+                          % (100 * share, 100 * p, 100 * band))
+    check_array("dx (expected dout * mask / (1 - p), the mask of the forward's cache)",
+                dx.value, dout * dx_ones, rtol=SCALE_RTOL, atol=0)
 
 
 @ASSIGNMENT.test("dropout_backward", points=1, kind=CONSISTENCY)
