@@ -56,6 +56,7 @@ class Call:
     ret: object = "value"
     measure_memory: bool = False
     method_of: str = None     # call a method of a kept object: fn is the method name
+    count_lines: bool = False  # count the Python lines the call runs (Outcome.python_lines)
 
     @property
     def label(self):
@@ -77,7 +78,8 @@ class Call:
         return {"fn": target, "args": [encode_arg(a, raw) for a in self.args],
                 "kwargs": {k: encode_arg(v, raw) for k, v in self.kwargs.items()},
                 "keep": self.keep, "return": self.ret, "return_args": True,
-                "measure_memory": self.measure_memory, "kept_args": self.refs()}
+                "measure_memory": self.measure_memory, "kept_args": self.refs(),
+                "count_lines": self.count_lines}
 
 
 @dataclass
@@ -87,6 +89,7 @@ class Outcome:
     kwargs_after: dict
     peak_bytes: int = None
     seconds: float = 0.0
+    python_lines: int = None
 
 
 def seed_for(seed, test_name):
@@ -128,7 +131,8 @@ class TestContext:
             outcome = Outcome(wire.decode(result.get("value")),
                               [wire.decode(a) for a in result.get("args_after", [])],
                               {k: wire.decode(v) for k, v in result.get("kwargs_after", {}).items()},
-                              result.get("peak_bytes"), result.get("seconds", 0.0))
+                              result.get("peak_bytes"), result.get("seconds", 0.0),
+                              result.get("python_lines"))
             self._check_inputs_unchanged(call, outcome)
             self._check_kept_inputs_unchanged(call, result.get("kept_args") or {})
             if call.keep:
@@ -139,8 +143,8 @@ class TestContext:
     def call_full(self, fn, *args, **kwargs):
         """One call; keyword options ``keep``, ``ret``, ``measure_memory``, ``method_of``
         configure the Call, the rest are passed to the function."""
-        options = {k: kwargs.pop(k) for k in ("keep", "ret", "measure_memory", "method_of")
-                   if k in kwargs}
+        options = {k: kwargs.pop(k) for k in ("keep", "ret", "measure_memory", "method_of",
+                                              "count_lines") if k in kwargs}
         return self.calls([Call(fn, args, kwargs, **options)])[0]
 
     def call(self, fn, *args, **kwargs):

@@ -81,10 +81,32 @@ def _read_notebook(path):
             source = "".join(str(s) for s in source)
         if not isinstance(source, str):
             raise SubmissionError("%s: cell %d has a malformed source" % (path, number))
-        label = ((cell.get("metadata") or {}).get("autograder") or {}).get("label")
-        cells.append({"source": source, "label": str(label or "cell %d" % number)})
+        own = (cell.get("metadata") or {}).get("autograder") or {}
+        cells.append({"source": source, "label": str(own.get("label") or "cell %d" % number),
+                      "demo": bool(own.get("demo"))})
     assignment = ((nb.get("metadata") or {}).get("autograder") or {}).get("assignment")
-    return Submission(path, cells, assignment or _stem(path))
+    return Submission(path, _without_unused_demos(cells), assignment or _stem(path))
+
+
+def _without_unused_demos(cells):
+    """The cells minus the demo cells (``"autograder": {"demo": true}`` in a cell's
+    metadata: timing tables, training runs, plots) that no other cell needs: a demo
+    cell still runs when a name it binds at the top level is read by a cell that is
+    not a demo (a student's helper written there, say), or when it does not parse."""
+    from .structure import bound_names, read_names
+
+    used = set()
+    for cell in cells:
+        if not cell["demo"]:
+            used |= read_names(cell["source"])
+    kept = []
+    for cell in cells:
+        if cell.pop("demo"):
+            bound = bound_names(cell["source"])
+            if bound is not None and not bound & used:
+                continue
+        kept.append(cell)
+    return kept
 
 
 def _read_python(path):

@@ -175,6 +175,21 @@ class _BlockProjectImports:
         return None
 
 
+def _line_counter(count):
+    """A trace function counting the Python lines run and the Python functions called
+    (in any file): the interpreted work of a call, which a vectorized function keeps
+    the same whatever the size of its arrays."""
+    def local(frame, event, arg):
+        if event == "line":
+            count[0] += 1
+        return local
+
+    def on_call(frame, event, arg):
+        count[0] += 1
+        return local
+    return on_call
+
+
 def _compile_cell(source, filename):
     """Compile a cell as written; only if that fails, retry with IPython magics and
     shell escapes stripped (so a continuation line like ``% (k, acc))`` survives)."""
@@ -333,6 +348,10 @@ class Worker:
         if measure:
             import tracemalloc
             tracemalloc.start()
+        lines = [0] if spec.get("count_lines") else None
+        if lines is not None:
+            previous_trace = sys.gettrace()
+            sys.settrace(_line_counter(lines))
         start = time.perf_counter()
         try:
             value = fn(*args, **kwargs)
@@ -342,6 +361,8 @@ class Worker:
             return {"ok": False, "error": _error_summary(exc, self.filenames)}
         finally:
             seconds = time.perf_counter() - start
+            if lines is not None:
+                sys.settrace(previous_trace)
             if measure:
                 peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
@@ -362,6 +383,8 @@ class Worker:
             reply["kwargs_after"] = {k: encode(v, raw=self.raw) for k, v in kwargs.items()}
         if measure:
             reply["peak_bytes"] = peak
+        if lines is not None:
+            reply["python_lines"] = lines[0]
         for key in spec.get("kept_args", ()):   # e.g. a forward's inputs, after its backward
             if key in self.kept_args:
                 kept_args, kept_kwargs = self.kept_args[key]

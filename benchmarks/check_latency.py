@@ -25,9 +25,11 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
+from autograder import registry
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHECKS = os.path.join(ROOT, "assignments", "checks")
-ASSIGNMENTS = ("knn", "linear_classifiers", "backprop", "optimizers", "batchnorm", "dropout")
+ASSIGNMENTS = registry.ASSIGNMENT_MODULES
 STUDENT_COPY = ("import sys\nsys.modules['reference'] = None   # a student's copy: no "
                 "reference\nsys.path.insert(0, %r)" % CHECKS)
 

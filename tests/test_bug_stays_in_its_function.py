@@ -26,7 +26,7 @@ import pytest
 from autograder import registry
 from tests.helpers import grade_source, solution_source
 
-ASSIGNMENTS = ("knn", "linear_classifiers", "backprop", "optimizers", "batchnorm", "dropout")
+ASSIGNMENTS = registry.ASSIGNMENT_MODULES
 
 # The only cross-function dependencies the SPEC allows, "by nature" (SPEC.md, catalog
 # intro, "A bug costs points only under the function that has it ... Two exceptions, by
@@ -59,6 +59,13 @@ ALLOWED_DEPENDENTS = {
         "batchnorm_backward_alt": ("spatial_batchnorm_backward",),
     },
     "dropout": {},
+    "conv": {
+        # ThreeLayerConvNet.loss calls the fast conv and pooling layers
+        "conv_forward_im2col": ("ThreeLayerConvNet",),
+        "conv_backward_im2col": ("ThreeLayerConvNet",),
+        "max_pool_forward_fast": ("ThreeLayerConvNet",),
+        "max_pool_backward_fast": ("ThreeLayerConvNet",),
+    },
 }
 
 # The other exception (SPEC: "a backward is fed its own forward's cache, so a forward
@@ -75,6 +82,10 @@ CACHE_DEPENDENTS = {
         "layernorm_forward": ("layernorm_backward",),
     },
     "dropout": {"dropout_forward": ("dropout_backward",)},
+    "conv": {"conv_forward_%s" % kind: ("conv_backward_%s" % kind,)
+             for kind in ("naive", "im2col")} | {
+        "max_pool_forward_%s" % kind: ("max_pool_backward_%s" % kind,)
+        for kind in ("naive", "fast")},
 }
 
 PERTURB = '''

@@ -20,7 +20,7 @@ from autograder import registry
 from tests.helpers import grade_source, solution_source
 from tests.test_bug_stays_in_its_function import ALLOWED_DEPENDENTS, CACHE_DEPENDENTS
 
-ASSIGNMENTS = ("knn", "linear_classifiers", "backprop", "optimizers", "batchnorm", "dropout")
+ASSIGNMENTS = registry.ASSIGNMENT_MODULES
 
 # assignment -> {function: (parameters, a constant of the right type and shape)}.
 # The constants are the "smart" ones where a property test exists: a loss of log C or
@@ -84,6 +84,19 @@ TARGETS = {
         "layernorm_backward": (
             "dout, cache",
             "(np.zeros_like(dout), np.zeros(dout.shape[1]), np.zeros(dout.shape[1]))"),
+    },
+    "conv": {
+        "conv_forward_naive": (
+            "x, w, b, conv_param",
+            "(np.zeros((x.shape[0], w.shape[0], 1 + (x.shape[2] + 2 * conv_param['pad'] - "
+            "w.shape[2]) // conv_param['stride'], 1 + (x.shape[3] + 2 * conv_param['pad'] - "
+            "w.shape[3]) // conv_param['stride'])), (x, w, b, conv_param))"),
+        "max_pool_forward_fast": (
+            "x, pool_param",
+            "(np.zeros((x.shape[0], x.shape[1], 1 + (x.shape[2] - pool_param['pool_height']) "
+            "// pool_param['stride'], 1 + (x.shape[3] - pool_param['pool_width']) // "
+            "pool_param['stride'])), (x.shape, pool_param, None))"),
+        "max_pool_backward_naive": ("dout, cache", "np.zeros_like(cache[0])"),
     },
     "dropout": {     # the assignment has only two functions
         "dropout_forward": ("x, dropout_param", "(np.zeros_like(x), None)"),

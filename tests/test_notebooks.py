@@ -19,7 +19,7 @@ from autograder import notebook, registry
 
 from .helpers import ROOT, cli_json, run_cli
 
-ASSIGNMENTS = ("knn", "linear_classifiers", "backprop", "optimizers", "batchnorm", "dropout")
+ASSIGNMENTS = registry.ASSIGNMENT_MODULES
 BIN = os.path.dirname(sys.executable)
 KERNEL_TIMEOUT = 300       # seconds per cell: a grade cell runs two checks
 

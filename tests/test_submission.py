@@ -106,3 +106,28 @@ def test_a_time_cell_magic_keeps_its_definitions_and_loop_checks_see_them():
         assignment="knn", only=("compute_distances_no_loops",)))
     assert report.load_errors == []
     assert report.score == report.max_score, [(r.name, r.feedback) for r in report.results]
+
+
+def test_demo_cells_nothing_needs_are_not_run(tmp_path):
+    """A cell marked ``"autograder": {"demo": true}`` (a training run, a timing table)
+    is left out unless a cell that is not a demo reads a name it binds: a student's
+    helper written in a demo cell still runs."""
+    def cell(source, demo=False):
+        meta = {"autograder": {"demo": True}} if demo else {}
+        return {"cell_type": "code", "source": source, "metadata": meta, "outputs": [],
+                "execution_count": None}
+
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+          "cells": [cell("import numpy as np"),
+                    cell("import time\nwhile True:\n    time.sleep(1)\n", demo=True),
+                    cell("def helper(x):\n    return x\nlosses = []\n", demo=True),
+                    cell("def f(x):\n    y = x + 1\n    return helper(y)\n"),
+                    cell("%%bash\necho not python\n", demo=True),
+                    cell("print(1 +\n", demo=True)]}
+    path = tmp_path / "knn.ipynb"
+    path.write_text(json.dumps(nb))
+    sub = submission.read(str(path))
+    # kept: the helper's cell (f reads helper), and the one that does not parse (so
+    # that its load error is reported); left out: the endless loop and the shell cell
+    assert [c["label"] for c in sub.cells] == ["cell 1", "cell 3", "cell 4", "cell 6"]
+    assert all(set(c) == {"source", "label"} for c in sub.cells)

@@ -19,7 +19,7 @@ VALUE, STRUCTURE, CONSISTENCY = "value", "structure", "consistency"
 GATED = (STRUCTURE, CONSISTENCY)
 
 ASSIGNMENT_MODULES = ("knn", "linear_classifiers", "backprop", "optimizers", "batchnorm",
-                      "dropout")
+                      "dropout", "conv")
 
 
 @dataclass

@@ -77,6 +77,52 @@ class Source:
         return None
 
 
+def read_names(source):
+    """The global names the cell reads: at its top level, or inside its functions and
+    classes where they are not local (a parameter or a local variable is not).  Empty
+    when it is not Python."""
+    table = _symbols(source)
+    if table is None:
+        return set()
+    names, todo = set(), [table]
+    while todo:
+        scope = todo.pop()
+        top = scope.get_type() == "module"
+        names |= {sym.get_name() for sym in scope.get_symbols()
+                  if sym.is_referenced() and (top or not sym.is_local())}
+        todo.extend(scope.get_children())
+    return names
+
+
+def bound_names(source):
+    """The global names the cell binds (definitions, imports, assignments, ``global``
+    declarations); None when it is not Python."""
+    table = _symbols(source)
+    if table is None:
+        return None
+    names, todo = set(), [table]
+    while todo:
+        scope = todo.pop()
+        top = scope.get_type() == "module"
+        names |= {sym.get_name() for sym in scope.get_symbols()
+                  if (sym.is_assigned() or sym.is_imported() or sym.is_namespace())
+                  and (top or sym.is_declared_global())}
+        todo.extend(scope.get_children())
+    return names
+
+
+def _symbols(source):
+    import symtable
+
+    for text in (source, strip_magics(source)):
+        try:
+            with _PARSE_LOCK:
+                return symtable.symtable(text, "<cell>", "exec")
+        except SyntaxError:
+            continue
+    return None
+
+
 def _parse(source):
     """The cell's syntax tree as the worker compiles it (as written, else with IPython
     magics stripped, line numbers kept); None when it is not Python."""
