@@ -16,9 +16,9 @@ def _cell_timeout():
         from autograder import config, registry
     except ImportError:        # nbgrader run outside the project's environment
         return 1800
-    tests = max(len(a.tests) for a in registry.all_assignments())
-    return int(tests * (config.TIMEOUT_S + config.LOAD_TIMEOUT_S) + config.LOAD_TIMEOUT_S
-               + 120)
+    worst = max(sum(max(config.TIMEOUT_S, t.min_timeout or 0) + config.LOAD_TIMEOUT_S
+                    for t in a.tests) for a in registry.all_assignments())
+    return int(worst + config.LOAD_TIMEOUT_S + 120)
 
 
 c.ExecutePreprocessor.timeout = _cell_timeout()

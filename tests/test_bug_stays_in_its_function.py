@@ -66,6 +66,7 @@ ALLOWED_DEPENDENTS = {
         "max_pool_forward_fast": ("ThreeLayerConvNet",),
         "max_pool_backward_fast": ("ThreeLayerConvNet",),
     },
+    "cnn_training": {},     # the end-to-end runs pair each function with the judge's own
 }
 
 # The other exception (SPEC: "a backward is fed its own forward's cache, so a forward
@@ -93,7 +94,19 @@ import numpy as _np
 
 
 def _planted_bug(value):
-    """value, off by a little: floats + 0.1, integer labels + 1."""
+    """value, off by a little: floats + 0.1, integer labels + 1; with PyTorch (only if
+    the submission imported it): tensors + 0.1, the other device, a model that drops its
+    last logit."""
+    import sys as _sys
+    _torch = _sys.modules.get("torch")
+    if _torch is not None:
+        if isinstance(value, _torch.Tensor):
+            return value + 0.1
+        if isinstance(value, _torch.device):
+            return _torch.device("cuda" if value.type == "cpu" else "cpu")
+        if isinstance(value, _torch.nn.Module):
+            value.register_forward_hook(lambda module, inputs, out: out[:, :-1])
+            return value
     if isinstance(value, (bool, _np.bool_)):
         return value
     if isinstance(value, _np.ndarray):
@@ -120,18 +133,22 @@ def _planted_bug_first(result):
 
 def planted_bug(name):
     """Source that redefines ``name`` (a function or class of the solution) with a bug."""
-    if name[0].isupper():                          # a class: its loss (and scores) off
+    if name[0].isupper():      # a class: its loss (and scores) off, or its forward
         return textwrap.dedent('''
             _Correct{0} = {0}
 
 
             class {0}(_Correct{0}):
-                def loss(self, X, y=None):
-                    result = _Correct{0}.loss(self, X, y)
-                    if y is None:
-                        return result + 0.1
-                    loss, grads = result
-                    return loss + 0.1, grads
+                if hasattr(_Correct{0}, "loss"):
+                    def loss(self, X, y=None):
+                        result = _Correct{0}.loss(self, X, y)
+                        if y is None:
+                            return result + 0.1
+                        loss, grads = result
+                        return loss + 0.1, grads
+                else:
+                    def forward(self, *args, **kwargs):
+                        return _Correct{0}.forward(self, *args, **kwargs) + 0.1
             ''').format(name)
     if name.endswith("_init"):                     # an initialiser: weights 3x too large
         return textwrap.dedent('''

@@ -9,7 +9,8 @@ import pytest
 from autograder import registry
 from tests.helpers import ROOT, SUBMISSIONS, cli_json
 
-ASSIGNMENTS = registry.ASSIGNMENT_MODULES
+# cnn_training trains two CNNs per grading (~15 s): its own test below, on 20 seeds.
+ASSIGNMENTS = tuple(a for a in registry.ASSIGNMENT_MODULES if a != "cnn_training")
 # reference/conv.py builds its net on reference/backprop.py, which a submission may not
 # import: the conv reference is tested in tests/test_reference_conv.py instead.
 REFERENCE_AS_SUBMISSION = tuple(a for a in ASSIGNMENTS if a != "conv")
@@ -35,3 +36,16 @@ def test_full_marks_on_every_seed(correct_answers, seed):
     assert lost == [], "seed %d: %s" % (seed, lost)
     assert report["score"] == report["max_score"] > 0
     assert {s["assignment"] for s in report["submissions"]} == set(ASSIGNMENTS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(20))
+def test_cnn_training_full_marks_on_every_seed(seed):
+    """The PyTorch assignment's solution: full marks on 20 seeds (the training runs'
+    threshold has a margin measured over 20 seeds: see autograder/checks/cnn_training)."""
+    report = cli_json("grade", os.path.join(SUBMISSIONS, "cnn_training_solution.py"),
+                      "--assignment", "cnn_training", "--seed", str(seed))
+    lost = ["%s: %s" % (t["name"], t["feedback"]) for t in report["tests"]
+            if t["status"] != "passed"]
+    assert lost == [], "seed %d: %s" % (seed, lost)
+    assert report["score"] == report["max_score"] > 0

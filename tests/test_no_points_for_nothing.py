@@ -98,6 +98,11 @@ TARGETS = {
             "pool_param['stride'])), (x.shape, pool_param, None))"),
         "max_pool_backward_naive": ("dout, cache", "np.zeros_like(cache[0])"),
     },
+    "cnn_training": {
+        "pick_device": ("", "'cpu'"),
+        "train_one_epoch": ("model, loader, optimizer, device", "0.0"),
+        "random_crop": ("x, padding, generator", "x.clone()"),
+    },
     "dropout": {     # the assignment has only two functions
         "dropout_forward": ("x, dropout_param", "(np.zeros_like(x), None)"),
         "dropout_backward": ("dout, cache", "np.zeros_like(dout)"),
