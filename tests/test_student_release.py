@@ -22,8 +22,8 @@ from tests.test_release import _files, _flat, _reference_bodies
 pytestmark = pytest.mark.slow
 CHECKS = os.path.join(ROOT, "assignments", "checks")
 # The README's student install, minus JupyterLab's web front end: the kernel and the
-# notebook runner a student's JupyterLab uses.
-STUDENT_INSTALL = [CHECKS, "ipykernel", "nbclient"]
+# notebook runner a student's JupyterLab uses; PyTorch for cnn_training (its CPU wheel).
+STUDENT_INSTALL = [CHECKS, "ipykernel", "nbclient", "torch==2.13.0"]
 
 
 @pytest.fixture(scope="module")
