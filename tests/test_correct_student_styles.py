@@ -23,6 +23,48 @@ from tests.helpers import grade_source, with_replacement, withheld_by_gate
 
 FULL = {}
 
+# CS231n's im2col helpers (im2col.py), as students paste them into the conv notebook,
+# with the output size taking the floor instead of asserting an exact division.
+IM2COL = '''
+def get_im2col_indices(x_shape, field_height, field_width, padding=1, stride=1):
+    N, C, H, W = x_shape
+    out_height = (H + 2 * padding - field_height) // stride + 1
+    out_width = (W + 2 * padding - field_width) // stride + 1
+    i0 = np.repeat(np.arange(field_height), field_width)
+    i0 = np.tile(i0, C)
+    i1 = stride * np.repeat(np.arange(out_height), out_width)
+    j0 = np.tile(np.arange(field_width), field_height * C)
+    j1 = stride * np.tile(np.arange(out_width), out_height)
+    i = i0.reshape(-1, 1) + i1.reshape(1, -1)
+    j = j0.reshape(-1, 1) + j1.reshape(1, -1)
+    k = np.repeat(np.arange(C), field_height * field_width).reshape(-1, 1)
+    return (k.astype(int), i.astype(int), j.astype(int))
+
+
+def im2col_indices(x, field_height, field_width, padding=1, stride=1):
+    p = padding
+    x_padded = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), mode='constant')
+    k, i, j = get_im2col_indices(x.shape, field_height, field_width, padding, stride)
+    cols = x_padded[:, k, i, j]
+    C = x.shape[1]
+    cols = cols.transpose(1, 2, 0).reshape(field_height * field_width * C, -1)
+    return cols
+
+
+def col2im_indices(cols, x_shape, field_height=3, field_width=3, padding=1, stride=1):
+    N, C, H, W = x_shape
+    H_padded, W_padded = H + 2 * padding, W + 2 * padding
+    x_padded = np.zeros((N, C, H_padded, W_padded), dtype=cols.dtype)
+    k, i, j = get_im2col_indices(x_shape, field_height, field_width, padding, stride)
+    cols_reshaped = cols.reshape(C * field_height * field_width, -1, N)
+    cols_reshaped = cols_reshaped.transpose(2, 0, 1)
+    np.add.at(x_padded, (slice(None), k, i, j), cols_reshaped)
+    if padding == 0:
+        return x_padded
+    return x_padded[:, :, padding:-padding, padding:-padding]
+'''
+
+
 # (case id, assignment, student source, expected losses or FULL)
 CASES = [
     # ================================================================ knn
@@ -382,6 +424,779 @@ def batchnorm_backward_alt(dout, cache):
     dx = dx + gamma * ivar * np.mean(xmu, axis=0)        # mean(x - mu) == 0
     return dx, dgamma, dbeta
 ''', FULL),
+
+    # ================================================================ conv
+    ("conv_naive_manual_zero_padding_f_then_n", "conv", '''
+def conv_forward_naive(x, w, b, conv_param):
+    N, C, H, W = x.shape
+    F, C, HH, WW = w.shape
+    stride = conv_param['stride']
+    pad = conv_param['pad']
+    H_out = int((H + 2 * pad - HH) / stride) + 1
+    W_out = int((W + 2 * pad - WW) / stride) + 1
+    x_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    x_pad[:, :, pad:pad + H, pad:pad + W] = x
+    out = np.zeros((N, F, H_out, W_out))
+    for f in range(F):
+        for n in range(N):
+            for i in range(H_out):
+                for j in range(W_out):
+                    hs, ws = i * stride, j * stride
+                    window = x_pad[n, :, hs:hs + HH, ws:ws + WW]
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    cache = (x, w, b, conv_param)
+    return out, cache
+
+
+def conv_backward_naive(dout, cache):
+    x, w, b, conv_param = cache
+    N, C, H, W = x.shape
+    F, C, HH, WW = w.shape
+    stride, pad = conv_param['stride'], conv_param['pad']
+    H_out, W_out = dout.shape[2], dout.shape[3]
+    x_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    x_pad[:, :, pad:pad + H, pad:pad + W] = x
+    dx_pad = np.zeros(x_pad.shape)
+    dw = np.zeros(w.shape)
+    db = dout.sum(axis=(0, 2, 3))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    h1, w1 = i * stride, j * stride
+                    dx_pad[n, :, h1:h1 + HH, w1:w1 + WW] += w[f] * dout[n, f, i, j]
+                    dw[f] += x_pad[n, :, h1:h1 + HH, w1:w1 + WW] * dout[n, f, i, j]
+    dx = dx_pad[:, :, pad:pad + H, pad:pad + W]
+    return dx, dw, db
+''', FULL),
+
+    ("conv_naive_tensordot_over_filters_cache_with_x_pad", "conv", '''
+def conv_forward_naive(x, w, b, conv_param):
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    Ho = int(np.floor((H + 2 * pad - HH) / stride)) + 1
+    Wo = int(np.floor((W + 2 * pad - WW) / stride)) + 1
+    xp = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)], "constant", constant_values=0)
+    out = np.empty((N, F, Ho, Wo))
+    for n in range(N):
+        for i in range(Ho):
+            for j in range(Wo):
+                win = xp[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
+                out[n, :, i, j] = np.tensordot(w, win, axes=([1, 2, 3], [0, 1, 2])) + b
+    return out, (xp, w, stride, pad, x.shape)
+
+
+def conv_backward_naive(dout, cache):
+    xp, w, stride, pad, x_shape = cache
+    N, C, H, W = x_shape
+    F, _, HH, WW = w.shape
+    dxp = np.zeros_like(xp)
+    dw = np.zeros_like(w)
+    for n in range(N):
+        for i in range(dout.shape[2]):
+            for j in range(dout.shape[3]):
+                win = xp[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
+                g = dout[n, :, i, j]                                  # (F,)
+                dw += g[:, None, None, None] * win[None]
+                dxp[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW] += \\
+                    np.tensordot(g, w, axes=(0, 0))
+    db = np.sum(np.sum(np.sum(dout, axis=3), axis=2), axis=0)
+    dx = dxp[:, :, pad:pad + H, pad:pad + W]
+    return dx, dw, db
+''', FULL),
+
+    # A term that vanishes mathematically (the mean of a centred window is 0) but leaves
+    # ~1e-17 in dx even for a zero upstream gradient.
+    ("conv_backward_naive_rounding_term_without_dout", "conv", '''
+def conv_backward_naive(dout, cache):
+    x, w, b, conv_param = cache
+    stride, pad = conv_param['stride'], conv_param['pad']
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode='constant')
+    dx_pad = np.zeros_like(x_pad)
+    dw = np.zeros_like(w)
+    for n in range(N):
+        for f in range(F):
+            for i in range(dout.shape[2]):
+                for j in range(dout.shape[3]):
+                    s, t = i * stride, j * stride
+                    dw[f] += dout[n, f, i, j] * x_pad[n, :, s:s + HH, t:t + WW]
+                    dx_pad[n, :, s:s + HH, t:t + WW] += dout[n, f, i, j] * w[f]
+    centred = x - x.mean(axis=(2, 3), keepdims=True)
+    dx = dx_pad[:, :, pad:pad + H, pad:pad + W] + centred.mean(axis=(2, 3), keepdims=True)
+    db = dout.sum(axis=(0, 2, 3)) + 0 * b
+    return dx, dw, db
+''', FULL),
+
+    ("max_pool_naive_boolean_mask", "conv", '''
+def max_pool_forward_naive(x, pool_param):
+    N, C, H, W = x.shape
+    HP, WP, S = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
+    H_out = int((H - HP) / S) + 1
+    W_out = int((W - WP) / S) + 1
+    out = np.zeros((N, C, H_out, W_out))
+    for i in range(H_out):
+        for j in range(W_out):
+            window = x[:, :, i * S:i * S + HP, j * S:j * S + WP]
+            out[:, :, i, j] = np.max(window, axis=(2, 3))
+    cache = (x, pool_param)
+    return out, cache
+
+
+def max_pool_backward_naive(dout, cache):
+    x, pool_param = cache
+    N, C, H, W = x.shape
+    HP, WP, S = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
+    dx = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for i in range(dout.shape[2]):
+                for j in range(dout.shape[3]):
+                    window = x[n, c, i * S:i * S + HP, j * S:j * S + WP]
+                    mask = window == window.max()
+                    dx[n, c, i * S:i * S + HP, j * S:j * S + WP] += mask * dout[n, c, i, j]
+    return dx
+''', FULL),
+
+    ("max_pool_naive_argmax_divmod_in_cache", "conv", '''
+def max_pool_forward_naive(x, pool_param):
+    ph = pool_param.get('pool_height', 2)
+    pw = pool_param.get('pool_width', 2)
+    stride = pool_param.get('stride', 2)
+    N, C, H, W = x.shape
+    out_h = (H - ph) // stride + 1
+    out_w = (W - pw) // stride + 1
+    out = np.zeros((N, C, out_h, out_w))
+    where = np.zeros((N, C, out_h, out_w, 2), dtype=int)
+    for n in range(N):
+        for c in range(C):
+            for i in range(out_h):
+                for j in range(out_w):
+                    window = x[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw]
+                    r, s = divmod(int(np.argmax(window)), pw)
+                    out[n, c, i, j] = window[r, s]
+                    where[n, c, i, j] = (i * stride + r, j * stride + s)
+    return out, (x.shape, where)
+
+
+def max_pool_backward_naive(dout, cache):
+    x_shape, where = cache
+    dx = np.zeros(x_shape)
+    N, C, out_h, out_w = dout.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(out_h):
+                for j in range(out_w):
+                    r, s = where[n, c, i, j]
+                    dx[n, c, r, s] = dx[n, c, r, s] + dout[n, c, i, j]
+    return dx
+''', FULL),
+
+    ("conv_fast_cs231n_im2col_indices_and_add_at", "conv", IM2COL + '''
+def conv_forward_im2col(x, w, b, conv_param):
+    N, C, H, W = x.shape
+    num_filters, _, filter_height, filter_width = w.shape
+    stride, pad = conv_param['stride'], conv_param['pad']
+    out_height = (H + 2 * pad - filter_height) // stride + 1
+    out_width = (W + 2 * pad - filter_width) // stride + 1
+    x_cols = im2col_indices(x, filter_height, filter_width, pad, stride)
+    res = w.reshape((w.shape[0], -1)).dot(x_cols) + b.reshape(-1, 1)
+    out = res.reshape(w.shape[0], out_height, out_width, x.shape[0])
+    out = out.transpose(3, 0, 1, 2)                 # a non-contiguous view
+    cache = (x, w, b, conv_param, x_cols)
+    return out, cache
+
+
+def conv_backward_im2col(dout, cache):
+    x, w, b, conv_param, x_cols = cache
+    stride, pad = conv_param['stride'], conv_param['pad']
+    num_filters, _, filter_height, filter_width = w.shape
+    db = np.sum(dout, axis=(0, 2, 3))
+    dout_reshaped = dout.transpose(1, 2, 3, 0).reshape(num_filters, -1)
+    dw = dout_reshaped.dot(x_cols.T).reshape(w.shape)
+    dx_cols = w.reshape(num_filters, -1).T.dot(dout_reshaped)
+    dx = col2im_indices(dx_cols, x.shape, filter_height, filter_width, pad, stride)
+    return dx, dw, db
+''', FULL),
+
+    ("conv_fast_sliding_window_view_einsum", "conv", '''
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def conv_forward_im2col(x, w, b, conv_param):
+    s, p = conv_param['stride'], conv_param['pad']
+    F, C, HH, WW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    # (N, C, Ho, Wo, HH, WW)
+    windows = sliding_window_view(xp, (HH, WW), axis=(2, 3))[:, :, ::s, ::s]
+    out = np.einsum('nchwij,fcij->nfhw', windows, w, optimize=True) + b[None, :, None, None]
+    return out, (x, w, conv_param)
+
+
+def conv_backward_im2col(dout, cache):
+    x, w, conv_param = cache
+    s, p = conv_param['stride'], conv_param['pad']
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    _, _, Ho, Wo = dout.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    windows = sliding_window_view(xp, (HH, WW), axis=(2, 3))[:, :, ::s, ::s]
+    dw = np.einsum('nfhw,nchwij->fcij', dout, windows, optimize=True)
+    db = dout.sum(axis=(0, 2, 3))
+    dx_pad = np.zeros_like(xp)
+    for i in range(HH):                     # a loop over the kernel offsets (allowed)
+        for j in range(WW):
+            dx_pad[:, :, i:i + s * Ho:s, j:j + s * Wo:s] += np.einsum('nfhw,fc->nchw', dout,
+                                                                      w[:, :, i, j])
+    dx = dx_pad[:, :, p:p + H, p:p + W]
+    return dx, dw, db
+''', FULL),
+
+    ("conv_fast_as_strided_tensordot_dilated_backward", "conv", '''
+def _windows(a, kh, kw, stride):
+    N, C, H, W = a.shape
+    Ho, Wo = (H - kh) // stride + 1, (W - kw) // stride + 1
+    sN, sC, sH, sW = a.strides
+    return np.lib.stride_tricks.as_strided(
+        a, shape=(N, C, Ho, Wo, kh, kw),
+        strides=(sN, sC, sH * stride, sW * stride, sH, sW), writeable=False)
+
+
+def conv_forward_im2col(x, w, b, conv_param):
+    stride, pad = conv_param['stride'], conv_param['pad']
+    x_padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), 'constant')
+    cols = _windows(x_padded, w.shape[2], w.shape[3], stride)          # (N, C, Ho, Wo, HH, WW)
+    out = np.tensordot(cols, w, axes=([1, 4, 5], [1, 2, 3]))           # (N, Ho, Wo, F)
+    out = (out + b).transpose(0, 3, 1, 2)                              # a view, not a copy
+    return out, (x, w, b, conv_param)
+
+
+def conv_backward_im2col(dout, cache):
+    x, w, b, conv_param = cache
+    stride, pad = conv_param['stride'], conv_param['pad']
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    _, _, Ho, Wo = dout.shape
+    x_padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), 'constant')
+    cols = _windows(x_padded, HH, WW, stride)
+    dw = np.tensordot(dout, cols, axes=([0, 2, 3], [0, 2, 3]))          # (F, C, HH, WW)
+    db = np.sum(dout, axis=(0, 2, 3))
+    # dx: dilate dout by the stride, pad it by the kernel size - 1, correlate with the
+    # flipped kernel (a "full" convolution)
+    dil = np.zeros((N, F, (Ho - 1) * stride + 1, (Wo - 1) * stride + 1))
+    dil[:, :, ::stride, ::stride] = dout
+    dil = np.pad(dil, ((0, 0), (0, 0), (HH - 1, HH - 1), (WW - 1, WW - 1)), 'constant')
+    flipped = w[:, :, ::-1, ::-1]
+    covered = np.tensordot(_windows(dil, HH, WW, 1), flipped, axes=([1, 4, 5], [0, 2, 3]))
+    covered = covered.transpose(0, 3, 1, 2)                            # (N, C, h, w)
+    dx_padded = np.zeros(x_padded.shape)
+    dx_padded[:, :, :covered.shape[2], :covered.shape[3]] = covered
+    dx = dx_padded[:, :, pad:pad + H, pad:pad + W]
+    return dx, dw, db
+''', FULL),
+
+    ("max_pool_fast_cs231n_reshape_or_im2col", "conv", IM2COL + '''
+def max_pool_forward_fast(x, pool_param):
+    pool_height, pool_width = pool_param['pool_height'], pool_param['pool_width']
+    stride = pool_param['stride']
+    N, C, H, W = x.shape
+    same_size = pool_height == pool_width == stride
+    tiles = H % pool_height == 0 and W % pool_width == 0
+    if same_size and tiles:
+        x_reshaped = x.reshape(N, C, H // pool_height, pool_height,
+                               W // pool_width, pool_width)
+        out = x_reshaped.max(axis=3).max(axis=4)
+        cache = ('reshape', (x, x_reshaped, out))
+    else:
+        out_height = (H - pool_height) // stride + 1
+        out_width = (W - pool_width) // stride + 1
+        x_split = x.reshape(N * C, 1, H, W)
+        x_cols = im2col_indices(x_split, pool_height, pool_width, padding=0, stride=stride)
+        x_cols_argmax = np.argmax(x_cols, axis=0)
+        x_cols_max = x_cols[x_cols_argmax, np.arange(x_cols.shape[1])]
+        out = x_cols_max.reshape(out_height, out_width, N, C).transpose(2, 3, 0, 1)
+        cache = ('im2col', (x, x_cols, x_cols_argmax, pool_param))
+    return out, cache
+
+
+def max_pool_backward_fast(dout, cache):
+    method, real_cache = cache
+    if method == 'reshape':
+        x, x_reshaped, out = real_cache
+        dx_reshaped = np.zeros_like(x_reshaped)
+        out_newaxis = out[:, :, :, np.newaxis, :, np.newaxis]
+        mask = (x_reshaped == out_newaxis)
+        dout_newaxis = dout[:, :, :, np.newaxis, :, np.newaxis]
+        dout_broadcast, _ = np.broadcast_arrays(dout_newaxis, dx_reshaped)
+        dx_reshaped[mask] = dout_broadcast[mask]
+        dx_reshaped /= np.sum(mask, axis=(3, 5), keepdims=True)
+        return dx_reshaped.reshape(x.shape)
+    x, x_cols, x_cols_argmax, pool_param = real_cache
+    N, C, H, W = x.shape
+    pool_height, pool_width = pool_param['pool_height'], pool_param['pool_width']
+    stride = pool_param['stride']
+    dout_reshaped = dout.transpose(2, 3, 0, 1).flatten()
+    dx_cols = np.zeros_like(x_cols)
+    dx_cols[x_cols_argmax, np.arange(dx_cols.shape[1])] = dout_reshaped
+    dx = col2im_indices(dx_cols, (N * C, 1, H, W), pool_height, pool_width,
+                        padding=0, stride=stride)
+    return dx.reshape(x.shape)
+''', FULL),
+
+    ("max_pool_fast_as_strided_np_empty_offset_mask", "conv", '''
+def max_pool_forward_fast(x, pool_param):
+    ph, pw, s = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
+    N, C, H, W = x.shape
+    Ho, Wo = (H - ph) // s + 1, (W - pw) // s + 1
+    sn, sc, sh, sw = x.strides
+    win = np.lib.stride_tricks.as_strided(x, (N, C, Ho, Wo, ph, pw),
+                                          (sn, sc, sh * s, sw * s, sh, sw))
+    flat = win.reshape(N, C, Ho, Wo, ph * pw)
+    out = np.empty((Ho, Wo, N, C))
+    out[...] = flat.max(axis=-1).transpose(2, 3, 0, 1)
+    return out.transpose(2, 3, 0, 1), (x, pool_param, out.transpose(2, 3, 0, 1))
+
+
+def max_pool_backward_fast(dout, cache):
+    x, pool_param, out = cache
+    ph, pw, s = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
+    Ho, Wo = out.shape[2], out.shape[3]
+    dx = np.zeros(x.shape)
+    for p in range(ph):                 # the window offsets (allowed)
+        for q in range(pw):
+            part = x[:, :, p:p + s * Ho:s, q:q + s * Wo:s]
+            dx[:, :, p:p + s * Ho:s, q:q + s * Wo:s] += (part == out) * dout
+    return dx
+''', FULL),
+
+    ("three_layer_convnet_private_helpers_no_seed", "conv", '''
+class ThreeLayerConvNet(object):
+    def __init__(self, input_dim=(1, 8, 8), num_filters=16, filter_size=3,
+                 hidden_dim=64, num_classes=10, weight_scale=1e-3, reg=0.0):
+        self.params = {}
+        self.reg = reg
+        C, H, W = input_dim
+        self.filter_size = filter_size
+        self.params['W1'] = np.random.randn(num_filters, C, filter_size,
+                                            filter_size) * weight_scale
+        self.params['b1'] = np.zeros(num_filters)
+        self.params['W2'] = np.random.randn(num_filters * (H // 2) * (W // 2),
+                                            hidden_dim) * weight_scale
+        self.params['b2'] = np.zeros(hidden_dim)
+        self.params['W3'] = np.random.randn(hidden_dim, num_classes) * weight_scale
+        self.params['b3'] = np.zeros(num_classes)
+
+    def _conv_relu_pool(self, X, W, b, conv_param, pool_param):
+        a, conv_cache = conv_forward_im2col(X, W, b, conv_param)
+        r = np.maximum(a, 0)
+        out, pool_cache = max_pool_forward_fast(r, pool_param)
+        return out, (conv_cache, a, pool_cache)
+
+    def _conv_relu_pool_backward(self, dout, cache):
+        conv_cache, a, pool_cache = cache
+        dr = max_pool_backward_fast(dout, pool_cache)
+        da = dr * (a > 0)
+        return conv_backward_im2col(da, conv_cache)
+
+    def _affine_relu(self, x, W, b):
+        a = x.reshape(x.shape[0], -1).dot(W) + b
+        return np.maximum(0, a), (x, W, a)
+
+    def _affine_relu_backward(self, dout, cache):
+        x, W, a = cache
+        da = dout * (a > 0)
+        dx = da.dot(W.T).reshape(x.shape)
+        return dx, x.reshape(x.shape[0], -1).T.dot(da), da.sum(axis=0)
+
+    def loss(self, X, y=None):
+        W1, b1 = self.params['W1'], self.params['b1']
+        W2, b2 = self.params['W2'], self.params['b2']
+        W3, b3 = self.params['W3'], self.params['b3']
+        conv_param = {'stride': 1, 'pad': (self.filter_size - 1) // 2}
+        pool_param = {'pool_height': 2, 'pool_width': 2, 'stride': 2}
+        h1, cache1 = self._conv_relu_pool(X, W1, b1, conv_param, pool_param)
+        h2, cache2 = self._affine_relu(h1, W2, b2)
+        scores = h2.dot(W3) + b3
+        if y is None:
+            return scores
+        N = X.shape[0]
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        loss = -log_probs[np.arange(N), y].sum() / N
+        for W in (W1, W2, W3):
+            loss += self.reg * 0.5 * np.sum(W * W)
+        dscores = np.exp(log_probs)
+        dscores[np.arange(N), y] -= 1
+        dscores /= N
+        grads = {}
+        grads['W3'] = h2.T.dot(dscores) + self.reg * W3
+        grads['b3'] = dscores.sum(axis=0)
+        dh1, dW2, db2 = self._affine_relu_backward(dscores.dot(W3.T), cache2)
+        grads['W2'], grads['b2'] = dW2 + self.reg * W2, db2
+        _, dW1, db1 = self._conv_relu_pool_backward(dh1, cache1)
+        grads['W1'], grads['b1'] = dW1 + self.reg * W1, db1
+        return loss, grads
+''', FULL),
+
+    ("three_layer_convnet_on_naive_layers_dtype_kwarg", "conv", '''
+class ThreeLayerConvNet:
+    def __init__(self, input_dim=(1, 8, 8), num_filters=16, filter_size=3, hidden_dim=64,
+                 num_classes=10, weight_scale=1e-3, reg=0.0, dtype=np.float64):
+        C, H, W = input_dim
+        pad = (filter_size - 1) // 2
+        Hc = H + 2 * pad - filter_size + 1
+        Wc = W + 2 * pad - filter_size + 1
+        self.reg = reg
+        self.dtype = dtype
+        self.params = {
+            'W1': weight_scale * np.random.normal(
+                size=(num_filters, C, filter_size, filter_size)),
+            'b1': np.zeros(num_filters),
+            'W2': weight_scale * np.random.normal(
+                size=(num_filters * (Hc // 2) * (Wc // 2), hidden_dim)),
+            'b2': np.zeros(hidden_dim),
+            'W3': np.random.normal(0.0, weight_scale, (hidden_dim, num_classes)),
+            'b3': np.zeros(num_classes),
+        }
+        for k, v in self.params.items():
+            self.params[k] = v.astype(dtype)
+
+    def loss(self, X, y=None):
+        X = X.astype(self.dtype)
+        mode = 'test' if y is None else 'train'
+        W1, b1, W2, b2, W3, b3 = (self.params[k] for k in ('W1', 'b1', 'W2', 'b2', 'W3', 'b3'))
+        conv_param = {'stride': 1, 'pad': (W1.shape[2] - 1) // 2}
+        pool_param = {'pool_height': 2, 'pool_width': 2, 'stride': 2}
+        c, cc = conv_forward_naive(X, W1, b1, conv_param)
+        r, rc = relu_forward(c)
+        p, pc = max_pool_forward_naive(r, pool_param)
+        h, hc = affine_forward(p, W2, b2)
+        hr, hrc = relu_forward(h)
+        scores, sc = affine_forward(hr, W3, b3)
+        if mode == 'test':
+            return scores
+        loss, dscores = softmax_loss(scores, y)
+        loss += 0.5 * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2) + np.sum(W3 * W3))
+        grads = {}
+        dhr, grads['W3'], grads['b3'] = affine_backward(dscores, sc)
+        dp, grads['W2'], grads['b2'] = affine_backward(relu_backward(dhr, hrc), hc)
+        dc = relu_backward(max_pool_backward_naive(dp, pc), rc)
+        _, grads['W1'], grads['b1'] = conv_backward_naive(dc, cc)
+        grads['W1'] += self.reg * W1
+        grads['W2'] += self.reg * W2
+        grads['W3'] += self.reg * W3
+        return loss, grads
+''', FULL),
+
+    # A term that vanishes mathematically: the window's mean taken out and put back.
+    ("conv_naive_range_with_step_centred_window", "conv", '''
+def conv_forward_naive(x, w, b, conv_param):
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    S, P = conv_param['stride'], conv_param['pad']
+    x_pad = np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)), 'constant')
+    rows = range(0, H + 2 * P - HH + 1, S)          # the top row of every window
+    cols = range(0, W + 2 * P - WW + 1, S)
+    out = np.zeros((N, F, len(rows), len(cols)))
+    for n in range(N):
+        for f in range(F):
+            for i, r in enumerate(rows):
+                for j, c in enumerate(cols):
+                    window = x_pad[n, :, r:r + HH, c:c + WW]
+                    m = window.mean()
+                    out[n, f, i, j] = np.sum((window - m) * w[f]) + m * np.sum(w[f]) + b[f]
+    return out, (x, w, b, conv_param)
+''', FULL),
+
+    ("conv_fast_loop_over_filters_fortran_order", "conv", '''
+def conv_forward_im2col(x, w, b, conv_param):
+    stride, pad = conv_param['stride'], conv_param['pad']
+    F, C, HH, WW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode='constant')
+    win = np.lib.stride_tricks.sliding_window_view(xp, (HH, WW), axis=(2, 3))
+    win = win[:, :, ::stride, ::stride]                             # (N, C, Ho, Wo, HH, WW)
+    N, _, Ho, Wo = win.shape[:4]
+    out = np.zeros((N, F, Ho, Wo), order='F')
+    for f in range(F):                # F does not grow with N or the image size
+        out[:, f] = np.tensordot(win, w[f], axes=([1, 4, 5], [0, 1, 2])) + b[f]
+    return out, (x, w, b, conv_param, win)
+
+
+def conv_backward_im2col(dout, cache):
+    x, w, b, conv_param, win = cache
+    stride, pad = conv_param['stride'], conv_param['pad']
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    Ho, Wo = dout.shape[2:]
+    db = dout.sum(axis=(0, 2, 3))
+    dw = np.tensordot(dout, win, axes=([0, 2, 3], [0, 2, 3]))        # (F, C, HH, WW)
+    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    # every kernel offset (p, q) scatters into a strided slice of dx_pad
+    cols = np.tensordot(dout, w, axes=(1, 0))                        # (N, Ho, Wo, C, HH, WW)
+    for p in range(HH):
+        for q in range(WW):
+            dx_pad[:, :, p:p + stride * (Ho - 1) + 1:stride,
+                   q:q + stride * (Wo - 1) + 1:stride] += cols[..., p, q].transpose(0, 3, 1, 2)
+    return dx_pad[:, :, pad:pad + H, pad:pad + W], dw, db
+''', FULL),
+
+    ("max_pool_fast_flat_indices_add_at_no_loop", "conv", '''
+def max_pool_forward_fast(x, pool_param):
+    ph, pw, s = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
+    win = np.lib.stride_tricks.sliding_window_view(x, (ph, pw), axis=(2, 3))[:, :, ::s, ::s]
+    N, C, Ho, Wo = win.shape[:4]
+    flat = win.reshape(N, C, Ho, Wo, ph * pw)
+    arg = flat.argmax(axis=-1)                                       # (N, C, Ho, Wo)
+    out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+    return out, (x.shape, pool_param, arg)
+
+
+def max_pool_backward_fast(dout, cache):
+    x_shape, pool_param, arg = cache
+    pw, s = pool_param['pool_width'], pool_param['stride']
+    N, C, Ho, Wo = dout.shape
+    r, c = np.divmod(arg, pw)
+    rows = r + s * np.arange(Ho)[:, None]
+    cols = c + s * np.arange(Wo)[None, :]
+    n_idx, c_idx = np.ogrid[:N, :C]
+    dx = np.zeros(x_shape)
+    np.add.at(dx, (n_idx[:, :, None, None], c_idx[:, :, None, None], rows, cols), dout)
+    return dx
+''', FULL),
+
+    ("max_pool_fast_offsets_list_comprehension", "conv", '''
+def max_pool_forward_fast(x, pool_param):
+    ph, pw, s = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
+    Ho = (x.shape[2] - ph) // s + 1
+    Wo = (x.shape[3] - pw) // s + 1
+    stack = np.stack([x[:, :, p:p + s * Ho:s, q:q + s * Wo:s]
+                      for p in range(ph) for q in range(pw)])      # (ph*pw, N, C, Ho, Wo)
+    out = stack.max(axis=0)
+    return out, (x, pool_param, out)
+
+
+def max_pool_backward_fast(dout, cache):
+    x, pool_param, out = cache
+    ph, pw, s = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
+    Ho, Wo = dout.shape[2], dout.shape[3]
+    dx = np.zeros_like(x)
+    for p in range(ph):
+        for q in range(pw):
+            sl = (slice(None), slice(None), slice(p, p + s * Ho, s), slice(q, q + s * Wo, s))
+            dx[sl] += np.where(x[sl] == out, dout, 0.0)
+    return dx
+''', FULL),
+
+    ("three_layer_convnet_cs231n_float32_dry_run_shapes", "conv", '''
+class ThreeLayerConvNet(object):
+    def __init__(self, input_dim=(1, 8, 8), num_filters=16, filter_size=3, hidden_dim=64,
+                 num_classes=10, weight_scale=1e-3, reg=0.0, dtype=np.float32):
+        self.params = {}
+        self.reg = reg
+        self.dtype = dtype
+        self.conv_param = {'stride': 1, 'pad': (filter_size - 1) // 2}
+        self.pool_param = {'pool_height': 2, 'pool_width': 2, 'stride': 2}
+        W1 = weight_scale * np.random.randn(num_filters, input_dim[0], filter_size,
+                                            filter_size)
+        # the pooled size from a dry run on one blank image
+        dummy = np.zeros((1,) + tuple(input_dim))
+        conv, _ = conv_forward_im2col(dummy, W1, np.zeros(num_filters), self.conv_param)
+        pooled, _ = max_pool_forward_fast(conv, self.pool_param)
+        self.params['W1'] = W1
+        self.params['b1'] = np.zeros(num_filters)
+        self.params['W2'] = weight_scale * np.random.randn(pooled.size, hidden_dim)
+        self.params['b2'] = np.zeros(hidden_dim)
+        self.params['W3'] = weight_scale * np.random.randn(hidden_dim, num_classes)
+        self.params['b3'] = np.zeros(num_classes)
+        for k, v in self.params.items():
+            self.params[k] = v.astype(dtype)
+
+    def loss(self, X, y=None):
+        W1, b1 = self.params['W1'], self.params['b1']
+        W2, b2 = self.params['W2'], self.params['b2']
+        W3, b3 = self.params['W3'], self.params['b3']
+        a1, c1 = conv_forward_im2col(X, W1, b1, self.conv_param)
+        r1, cr1 = relu_forward(a1)
+        p1, cp1 = max_pool_forward_fast(r1, self.pool_param)
+        a2, c2 = affine_forward(p1, W2, b2)
+        r2, cr2 = relu_forward(a2)
+        scores, c3 = affine_forward(r2, W3, b3)
+        if y is None:
+            return scores
+        loss, dscores = softmax_loss(scores, y)
+        loss = np.float64(loss) + 0.5 * self.reg * sum(np.sum(W ** 2) for W in (W1, W2, W3))
+        grads = {}
+        dr2, dW3, grads['b3'] = affine_backward(dscores, c3)
+        da2 = relu_backward(dr2, cr2)
+        dp1, dW2, grads['b2'] = affine_backward(da2, c2)
+        da1 = relu_backward(max_pool_backward_fast(dp1, cp1), cr1)
+        dx, dW1, grads['b1'] = conv_backward_im2col(da1, c1)
+        grads['W1'] = dW1 + self.reg * W1
+        grads['W2'] = dW2 + self.reg * W2
+        grads['W3'] = dW3 + self.reg * W3
+        return loss, grads
+''', FULL),
+
+    ("conv_backward_naive_crop_guarded_for_pad_zero", "conv", '''
+def conv_backward_naive(dout, cache):
+    x, w, b, conv_param = cache
+    stride, pad = conv_param['stride'], conv_param['pad']
+    F, _, HH, WW = w.shape
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode='constant')
+    dx_pad = np.zeros_like(x_pad)
+    dw = np.zeros_like(w)
+    db = np.zeros_like(b)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            db[f] += np.sum(dout[n, f])
+            for i in range(dout.shape[2]):
+                for j in range(dout.shape[3]):
+                    hs, ws = i * stride, j * stride
+                    window = x_pad[n, :, hs:hs + HH, ws:ws + WW]
+                    dw[f] += window * dout[n, f, i, j]
+                    dx_pad[n, :, i * stride:i * stride + HH,
+                           j * stride:j * stride + WW] += w[f] * dout[n, f, i, j]
+    if pad > 0:
+        dx = dx_pad[:, :, pad:-pad, pad:-pad]
+    else:
+        dx = dx_pad
+    return dx, dw, db
+''', FULL),
+
+    # wrong side: the right values, but a Python loop over the examples
+    ("conv_fast_loops_over_examples", "conv", '''
+def conv_forward_im2col(x, w, b, conv_param):
+    stride, pad = conv_param['stride'], conv_param['pad']
+    N = x.shape[0]
+    F, C, HH, WW = w.shape
+    cols = []
+    for n in range(N):                                              # one image at a time
+        xn = np.pad(x[n], ((0, 0), (pad, pad), (pad, pad)))
+        win = np.lib.stride_tricks.sliding_window_view(xn, (HH, WW), axis=(1, 2))
+        win = win[:, ::stride, ::stride]                            # (C, Ho, Wo, HH, WW)
+        cols.append(win.transpose(0, 3, 4, 1, 2))                   # (C, HH, WW, Ho, Wo)
+    cols = np.stack(cols, axis=3)                                   # (C, HH, WW, N, Ho, Wo)
+    Ho, Wo = cols.shape[4], cols.shape[5]
+    cols = cols.reshape(C * HH * WW, N * Ho * Wo)
+    out = (w.reshape(F, -1) @ cols + b[:, None]).reshape(F, N, Ho, Wo).transpose(1, 0, 2, 3)
+    return out, (x.shape, w, conv_param, cols)
+''', {"conv_forward_im2col.vectorized": "is not vectorized"}),
+
+    # wrong side: CS231n's assert that the filter fits evenly (the catalog takes the floor)
+    ("conv_naive_asserts_exact_division", "conv", '''
+def conv_forward_naive(x, w, b, conv_param):
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    stride, pad = conv_param['stride'], conv_param['pad']
+    assert (H + 2 * pad - HH) % stride == 0, 'height does not work'
+    assert (W + 2 * pad - WW) % stride == 0, 'width does not work'
+    H_out = (H + 2 * pad - HH) // stride + 1
+    W_out = (W + 2 * pad - WW) // stride + 1
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), 'constant')
+    out = np.zeros((N, F, H_out, W_out))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    hs, ws = i * stride, j * stride
+                    window = x_pad[n, :, hs:hs + HH, ws:ws + WW]
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out, (x, w, b, conv_param)
+''', {"conv_forward_naive": "not both multiples of the stride",
+      # the backward is fed its own forward's cache, and that forward raises
+      "conv_backward_naive": None}),
+
+    # wrong side: dx_pad[:, :, pad:-pad] is empty when pad = 0
+    ("conv_backward_naive_crop_pad_minus_pad", "conv", '''
+def conv_backward_naive(dout, cache):
+    x, w, b, conv_param = cache
+    stride, pad = conv_param['stride'], conv_param['pad']
+    F, _, HH, WW = w.shape
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode='constant')
+    dx_pad = np.zeros_like(x_pad)
+    dw = np.zeros_like(w)
+    for n in range(x.shape[0]):
+        for f in range(F):
+            for i in range(dout.shape[2]):
+                for j in range(dout.shape[3]):
+                    s, t = i * stride, j * stride
+                    dw[f] += dout[n, f, i, j] * x_pad[n, :, s:s + HH, t:t + WW]
+                    dx_pad[n, :, s:s + HH, t:t + WW] += dout[n, f, i, j] * w[f]
+    dx = dx_pad[:, :, pad:-pad, pad:-pad]
+    return dx, dw, dout.sum(axis=(0, 2, 3))
+''', {"conv_backward_naive.pad_zero": "expected shape",
+      "conv_backward_naive": "expected shape"}),
+
+    # wrong side: overlapping windows overwrite instead of adding
+    ("max_pool_backward_naive_assigns", "conv", '''
+def max_pool_backward_naive(dout, cache):
+    x, pool_param = cache
+    ph, pw, S = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
+    dx = np.zeros_like(x)
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for i in range(dout.shape[2]):
+                for j in range(dout.shape[3]):
+                    window = x[n, c, i * S:i * S + ph, j * S:j * S + pw]
+                    r, s = np.unravel_index(np.argmax(window), window.shape)
+                    dx[n, c, i * S + r, j * S + s] = dout[n, c, i, j]
+    return dx
+''', {"max_pool_backward_naive.overlapping_windows_add": "SUM of their gradients",
+      "max_pool_backward_naive": "SUM of their gradients"}),
+
+    # wrong side: a true convolution (the kernel flipped)
+    ("conv_naive_flips_the_kernel", "conv", '''
+def conv_forward_naive(x, w, b, conv_param):
+    stride, pad = conv_param['stride'], conv_param['pad']
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    H_out = 1 + (H + 2 * pad - HH) // stride
+    W_out = 1 + (W + 2 * pad - WW) // stride
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode='constant')
+    kernel = w[:, :, ::-1, ::-1]                       # "convolution" as in signal processing
+    out = np.zeros((N, F, H_out, W_out))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    patch = x_pad[n, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
+                    out[n, f, i, j] = np.sum(patch * kernel[f]) + b[f]
+    return out, (x, w, b, conv_param)
+''', {"conv_forward_naive": "true convolution"}),
+
+    # wrong side: the fast pool backward loops over the output positions
+    ("max_pool_backward_fast_loops_over_positions", "conv", '''
+def max_pool_backward_fast(dout, cache):
+    x_shape, pool_param, arg = cache
+    ph, pw = pool_param['pool_height'], pool_param['pool_width']
+    stride = pool_param['stride']
+    dx = np.zeros(x_shape)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            r, s = np.divmod(arg[:, :, i, j], pw)
+            n, c = np.indices(r.shape)
+            np.add.at(dx, (n, c, i * stride + r, j * stride + s), dout[:, :, i, j])
+    return dx
+''', {"max_pool_backward_fast.vectorized": "is not vectorized"}),
+
+    # wrong side: the penalty without its 0.5
+    ("three_layer_convnet_penalty_without_half", "conv", '''
+_CorrectNet = ThreeLayerConvNet
+
+
+class ThreeLayerConvNet(_CorrectNet):
+    def loss(self, X, y=None):
+        if y is None:
+            return super().loss(X)
+        loss, grads = super().loss(X, y)
+        for k in ('W1', 'W2', 'W3'):
+            loss += 0.5 * self.reg * np.sum(self.params[k] ** 2)
+            grads[k] += self.reg * self.params[k]
+        return loss, grads
+''', {"ThreeLayerConvNet.regularization": "0.5 * reg",
+      "ThreeLayerConvNet": "0.5 * reg"}),
 ]
 
 
@@ -435,6 +1250,8 @@ def test_corpus_covers_every_assignment_and_both_sides():
     ids = [c[0] for c in CASES]
     assert len(ids) == len(set(ids))
     assert {c[1] for c in CASES} >= {"knn", "linear_classifiers", "backprop", "optimizers",
-                                     "batchnorm"}
+                                     "batchnorm", "conv"}
     assert sum(c[3] is FULL for c in CASES) >= 15
     assert sum(c[3] is not FULL for c in CASES) >= 6
+    conv = [c for c in CASES if c[1] == "conv"]
+    assert sum(c[3] is FULL for c in conv) >= 12 and sum(c[3] is not FULL for c in conv) >= 3

@@ -142,8 +142,11 @@ def _check_pool_forward(t, fn, x, pool_param):
 
 # ------------------------------------------------------------------ backward checks
 def _conv_layer(t, forward, backward, x, w, b, conv_param):
-    check_layer(t, forward, backward, (x, w, b, conv_param), CONV_NAMES,
-                "conv_forward_im2col", "conv_backward_im2col")
+    try:
+        check_layer(t, forward, backward, (x, w, b, conv_param), CONV_NAMES,
+                    "conv_forward_im2col", "conv_backward_im2col")
+    except StudentError as exc:     # the forward feeding the backward may have raised
+        raise StudentError("%s%s" % (exc, _division_hint(x, w, conv_param))) from None
 
 
 def _pool_layer(t, forward, backward, x, pool_param):
