@@ -313,9 +313,11 @@ def crop(random_crop, X, padding, seed, global_seed):
 
 
 # ------------------------------------------------------------------ helpers (judge)
-def _helper(t, name):
+def _helper(t, name, label=None):
+    """The worker-side helper ``name``; feedback names it as ``label`` (the student's
+    function it drives), e.g. "build_cnn raised RuntimeError: ..."."""
     t.define(HELPERS)
-    return Helper(name)
+    return Helper(name, label)
 
 
 def _digits(rng, n):
@@ -331,7 +333,8 @@ def _digits(rng, n):
 def follows_cuda(t):
     """cuda when torch.cuda.is_available() says so, cpu otherwise (both answers tried)."""
     for available, expected in ((True, "cuda"), (False, "cpu")):
-        got = t.call(_helper(t, "device_when"), StudentFn("pick_device"), available)
+        got = t.call(_helper(t, "device_when", "pick_device"), StudentFn("pick_device"),
+                     available)
         if got != expected:
             raise CheckFailed("pick_device() gives a %s device while torch.cuda.is_available() "
                               "is %s; expected torch.device(%r)" % (got, available, expected))
@@ -340,7 +343,8 @@ def follows_cuda(t):
 # ------------------------------------------------------------------ build_cnn
 def _cnn(t, in_channels, num_classes, N, size, seed=0):
     X = t.rng.uniform(0, 1, (N, in_channels, size, size))
-    info = t.call(_helper(t, "cnn_info"), StudentFn("build_cnn"), in_channels, num_classes,
+    info = t.call(_helper(t, "cnn_info", "build_cnn"), StudentFn("build_cnn"), in_channels,
+                  num_classes,
                   X, seed)
     label = "build_cnn(%d, %d)" % (in_channels, num_classes)
     if not info.get("module"):
@@ -379,7 +383,7 @@ def deterministic_under_seed(t):
     """Built twice under the same torch.manual_seed, the model gives the same logits;
     under another seed, other logits (its weights are drawn from torch's generator)."""
     X = t.rng.uniform(0, 1, (4, 1, 8, 8))
-    helper = _helper(t, "cnn_info")
+    helper = _helper(t, "cnn_info", "build_cnn")
     first, again, other = (t.call(helper, StudentFn("build_cnn"), 1, 10, X, seed)
                            for seed in (5, 5, 6))
     check_array("build_cnn(1, 10) logits, built again under torch.manual_seed(5)",
@@ -395,7 +399,8 @@ SIZES = (8, 8, 3)         # unequal batches: a mean of batch means is not the me
 
 def _train(t, sizes=SIZES):
     X, y = _digits(t.rng, sum(sizes))
-    return t.call(_helper(t, "train_record"), StudentFn("train_one_epoch"), X, y,
+    return t.call(_helper(t, "train_record", "train_one_epoch"), StudentFn("train_one_epoch"),
+                  X, y,
                   list(sizes), int(t.rng.integers(2**31)), 0.1)
 
 
@@ -496,7 +501,7 @@ def _evaluate(t):
     for size, right in zip(EVAL_SIZES, (8, 4, 1)):
         y[start + right:start + size] = (predicted[start + right:start + size] + 1) % 10
         start += size
-    record = t.call(_helper(t, "evaluate_record"), StudentFn("evaluate"), X, y,
+    record = t.call(_helper(t, "evaluate_record", "evaluate"), StudentFn("evaluate"), X, y,
                     list(EVAL_SIZES), seed)
     return record, 13 / 21
 
@@ -596,7 +601,8 @@ def output_shapes(t):
     channels; odd sizes included."""
     for cin, cout, stride, H, W in ((3, 3, 1, 6, 6), (3, 6, 2, 7, 8), (4, 2, 1, 5, 5)):
         X = t.rng.standard_normal((2, cin, H, W))
-        got = t.call(_helper(t, "residual_shape"), StudentFn("Residual"), cin, cout, stride, X)
+        got = t.call(_helper(t, "residual_shape", "Residual"), StudentFn("Residual"), cin,
+                     cout, stride, X)
         expected = [2, cout, -(-H // stride), -(-W // stride)]
         if list(got) != expected:
             raise CheckFailed("Residual(%d, %d, stride=%d) on x of shape %s gives shape %s, "
@@ -616,12 +622,13 @@ def matches_reference(t):
 def _check_residual(t, cin, cout, stride, H, W):
     """The student's block with the reference's weights vs the reference, in train and
     eval mode."""
-    structure = t.call(_helper(t, "residual_structure"), StudentFn("Residual"), cin, cout,
+    structure = t.call(_helper(t, "residual_structure", "Residual"), StudentFn("Residual"),
+                       cin, cout,
                        stride)
     weights = _residual_weights(t, structure, cin, cout, stride)
     X = t.rng.standard_normal((3, cin, H, W))
     for train in (True, False):
-        got = t.call(Helper("residual_run"), StudentFn("Residual"), cin, cout, stride, X,
+        got = t.call(Helper("residual_run", "Residual"), StudentFn("Residual"), cin, cout, stride, X,
                      weights, train)
         expected = t.reference("residual_output", cin, cout, stride, X, weights, train)
         check_array("Residual(%d, %d, stride=%d) on x of shape %s in %s mode: output" % (
@@ -631,7 +638,8 @@ def _check_residual(t, cin, cout, stride, H, W):
 
 # ------------------------------------------------------------------ random_crop
 def _crop(t, X, padding, seed, global_seed=0):
-    record = t.call(_helper(t, "crop"), StudentFn("random_crop"), X, padding, seed, global_seed)
+    record = t.call(_helper(t, "crop", "random_crop"), StudentFn("random_crop"), X, padding,
+                    seed, global_seed)
     out = record["out"]
     if not isinstance(out, np.ndarray) or out.shape != X.shape:
         raise CheckFailed("random_crop(x, %d, generator) on x of shape %s returned %s, "
@@ -786,7 +794,7 @@ def _held_out_accuracy(t, helper, fn, lr):
     X, y, X_test, y_test = _split()
     t.define(HELPERS)
     t.define(HIDDEN_HELPERS)
-    record = t.call(Helper(helper), StudentFn(fn), X, y, X_test, int(t.rng.integers(2**31)),
+    record = t.call(Helper(helper, fn), StudentFn(fn), X, y, X_test, int(t.rng.integers(2**31)),
                     TRAIN_EPOCHS, lr)
     logits = record.get("logits") if isinstance(record, dict) else None
     if not isinstance(logits, np.ndarray) or logits.shape != (len(y_test), 10):
