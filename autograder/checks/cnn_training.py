@@ -623,13 +623,12 @@ def _check_residual(t, cin, cout, stride, H, W):
     """The student's block with the reference's weights vs the reference, in train and
     eval mode."""
     structure = t.call(_helper(t, "residual_structure", "Residual"), StudentFn("Residual"),
-                       cin, cout,
-                       stride)
+                       cin, cout, stride)
     weights = _residual_weights(t, structure, cin, cout, stride)
     X = t.rng.standard_normal((3, cin, H, W))
     for train in (True, False):
-        got = t.call(Helper("residual_run", "Residual"), StudentFn("Residual"), cin, cout, stride, X,
-                     weights, train)
+        got = t.call(Helper("residual_run", "Residual"), StudentFn("Residual"), cin, cout,
+                     stride, X, weights, train)
         expected = t.reference("residual_output", cin, cout, stride, X, weights, train)
         check_array("Residual(%d, %d, stride=%d) on x of shape %s in %s mode: output" % (
             cin, cout, stride, X.shape, "train" if train else "eval"), got, expected,
