@@ -43,3 +43,15 @@ class WorkerLost(BaseException):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+class StoreError(AutograderError):
+    """Fires when the results store of a batch (``--store``) cannot be opened or
+    written: a folder that does not exist or is not writable, a file that is not an
+    SQLite database or not an autograder store (nbgrader's gradebook, say)."""
+
+
+class ClusterError(AutograderError):
+    """Fires when a batch cannot run on the Dask cluster of ``--cluster``: Dask is not
+    installed, the scheduler cannot be reached or has no workers, or the workers run
+    another version of the grader than this checkout."""

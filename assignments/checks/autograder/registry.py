@@ -19,7 +19,7 @@ VALUE, STRUCTURE, CONSISTENCY = "value", "structure", "consistency"
 GATED = (STRUCTURE, CONSISTENCY)
 
 ASSIGNMENT_MODULES = ("knn", "linear_classifiers", "backprop", "optimizers", "batchnorm",
-                      "dropout", "conv")
+                      "dropout", "conv", "cnn_training")
 
 
 @dataclass
@@ -31,6 +31,7 @@ class Test:
     hidden: bool = False    # hidden tests run only in grade cells and the CLI
     doc: str = ""
     kind: str = VALUE       # VALUE, or a kind in GATED (points only when values are right)
+    min_timeout: float = None   # seconds this test gets at least (a training run)
 
     @property
     def gated(self):
@@ -55,9 +56,10 @@ class Assignment:
     def function(self, name, params, may_modify=(), loops_allowed=True):
         self.functions[name] = Function(name, tuple(params), tuple(may_modify), loops_allowed)
 
-    def test(self, function, points, hidden=False, name=None, kind=VALUE):
+    def test(self, function, points, hidden=False, name=None, kind=VALUE, min_timeout=None):
         """Decorator registering ``run(t)`` as a test of ``function``; ``kind`` says
-        whether its points depend on the function's values being right."""
+        whether its points depend on the function's values being right; ``min_timeout``
+        raises the per-test time limit for this test (a training run)."""
         if function not in self.functions:
             raise UsageError("unknown function %s in %s" % (function, self.id))
         if kind not in (VALUE,) + GATED:
@@ -66,7 +68,7 @@ class Assignment:
         def register(run):
             test_name = "%s.%s" % (function, name or run.__name__)
             self.tests.append(Test(test_name, function, float(points), run, hidden,
-                                   (run.__doc__ or "").strip(), kind))
+                                   (run.__doc__ or "").strip(), kind, min_timeout))
             return run
         return register
 

@@ -1,6 +1,21 @@
-"""Render grading results: text for people, JSON for CI (the SPEC's format)."""
+"""Render grading results: text for people, JSON for CI (the SPEC's format), JUnit for
+CI dashboards, a CSV gradebook and Gradescope's results.json for instructors."""
+import collections
+import csv
+import io
 import json
+import os
 import re
+
+# What became of a submission: graded, or read but not graded (it is another
+# assignment's: ``problem``), or not even read/graded (``error``).
+GRADED, NOT_GRADED, ERROR = "graded", "not graded", "error"
+
+
+def status_of(rep):
+    if rep.error:
+        return ERROR
+    return NOT_GRADED if rep.problem else GRADED
 
 
 def to_dict(reports):
@@ -14,12 +29,35 @@ def to_dict(reports):
         "score": sum(rep.score for rep in reports),
         "max_score": sum(rep.max_score for rep in reports),
         "tests": tests,
-        "submissions": [{"path": rep.path, "assignment": rep.assignment, "score": rep.score,
+        "submissions": [{"path": rep.path, "student": rep.student,
+                         "assignment": rep.assignment, "score": rep.score,
                          "max_score": rep.max_score, "seconds": round(rep.seconds, 3),
+                         "status": status_of(rep), "error": rep.error,
                          "load_errors": [_load_error(e) for e in rep.load_errors],
                          "problem": rep.problem}
                         for rep in reports],
+        "assignments": totals(reports),
     }
+
+
+def totals(reports):
+    """Per assignment (never added across assignments): how many submissions were
+    graded, not graded (another assignment's) or in error, and the points of all of
+    them and of the graded ones."""
+    out = {}
+    for rep in reports:
+        entry = out.setdefault(rep.assignment or "", dict.fromkeys(
+            ("submissions", GRADED, NOT_GRADED, ERROR), 0) | dict.fromkeys(
+            ("score", "max_score", "graded_score", "graded_max_score"), 0.0))
+        status = status_of(rep)
+        entry["submissions"] += 1
+        entry[status] += 1
+        entry["score"] += rep.score
+        entry["max_score"] += rep.max_score
+        if status == GRADED:
+            entry["graded_score"] += rep.score
+            entry["graded_max_score"] += rep.max_score
+    return dict(sorted(out.items()))
 
 
 def _load_error(e):
@@ -78,32 +116,62 @@ def render_json(reports):
 
 
 def render_gradescope(reports):
-    """Gradescope's results.json: one test per check, visibility by hidden flag."""
+    """Gradescope's results.json: one test per check, visibility by hidden flag; the
+    submission (path, student, assignment, status) in ``extra_data``.  A batch gets one
+    such file per submission (``gradescope_files``)."""
     data = to_dict(reports)
-    return json.dumps({
-        "score": data["score"],
+    result = {
+        "score": float(data["score"]),
+        "execution_time": round(sum(rep.seconds for rep in reports), 3),
         "tests": [{"name": t["name"], "score": t["score"], "max_score": t["max_score"],
                    "status": "passed" if t["status"] == "passed" else "failed",
                    "output": t["feedback"] or t["status"],
                    "visibility": "after_published" if t["hidden"] else "visible"}
                   for t in data["tests"]],
-    }, indent=2)
+        "extra_data": {"submissions": [{k: s[k] for k in ("path", "student", "assignment",
+                                                          "status")}
+                                       for s in data["submissions"]]},
+    }
+    why = [rep.error or rep.problem for rep in reports if rep.error or rep.problem]
+    if why:
+        result["output"] = "\n".join(why)
+    return json.dumps(result, indent=2)
+
+
+def gradescope_files(reports, root):
+    """One Gradescope results.json per submission of a batch: [(file path relative to
+    the output folder, text)], in a folder named after the submission's path below
+    ``root`` without its suffix (``alice/knn/knn.ipynb`` -> ``alice/knn/knn/``), or
+    with it where two submissions would share one (``knn.ipynb/`` and ``knn.py/``)."""
+    folders = [os.path.splitext(os.path.relpath(rep.path, root))[0] for rep in reports]
+    shared = {f for f, n in collections.Counter(folders).items() if n > 1}
+    return [(os.path.join(os.path.relpath(rep.path, root) if folder in shared else folder,
+                          "results.json"), render_gradescope([rep]))
+            for rep, folder in zip(reports, folders)]
 
 
 def render_junit(reports):
-    """JUnit XML, one testsuite per submission, for CI dashboards."""
+    """JUnit XML, one testsuite per submission, for CI dashboards; each test case
+    names its submission (``file``).  A submission that could not be read, and so
+    has no test, gets one test case in error saying why."""
     from xml.etree import ElementTree as ET
 
     root = ET.Element("testsuites")
     for rep in reports:
+        alone = bool(rep.error and not rep.results)       # the one "submission" case
         suite = ET.SubElement(root, "testsuite", name="%s:%s" % (rep.assignment, rep.path),
-                              tests=str(len(rep.results)),
+                              tests=str(len(rep.results) + alone),
                               failures=str(sum(r.status == "failed" for r in rep.results)),
                               errors=str(sum(r.status in ("error", "timeout")
-                                             for r in rep.results)),
+                                             for r in rep.results) + alone),
                               time="%.3f" % rep.seconds)
+        if alone:
+            case = ET.SubElement(suite, "testcase", classname=rep.assignment or "submission",
+                                 name="submission", file=rep.path)
+            ET.SubElement(case, "error", message=rep.error, type=ERROR).text = rep.error
         for r in rep.results:
-            case = ET.SubElement(suite, "testcase", classname=r.assignment, name=r.name)
+            case = ET.SubElement(suite, "testcase", classname=r.assignment, name=r.name,
+                                 file=rep.path)
             if r.status == "failed":
                 ET.SubElement(case, "failure", message=r.feedback).text = r.feedback
             elif r.status != "passed":
@@ -111,8 +179,24 @@ def render_junit(reports):
     return ET.tostring(root, encoding="unicode") + "\n"
 
 
+CSV_COLUMNS = ("student", "assignment", "score", "max_score", "status", "submission", "note")
+
+
+def render_csv(reports):
+    """A gradebook: one row per submission (student, assignment, score, max_score),
+    then its status, path and, when it was not graded, why."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for rep in reports:
+        writer.writerow([rep.student or "", rep.assignment or "", _num(rep.score),
+                         _num(rep.max_score), status_of(rep), rep.path,
+                         rep.error or rep.problem or ""])
+    return out.getvalue()
+
+
 RENDERERS = {"text": None, "json": render_json, "gradescope": render_gradescope,
-             "junit": render_junit}
+             "junit": render_junit, "csv": render_csv}
 
 
 def render(reports, fmt):
@@ -128,6 +212,9 @@ def render_text(reports):
         lines.append("%s  (%s)  %s / %s points" % (rep.path, rep.assignment,
                                                   _num(rep.score), _num(rep.max_score)))
         lines += ["  note: %s" % note for note in load_notes(rep.load_errors)]
+        if rep.error:             # not read or not graded: one line, not one per test
+            lines.append("  error: %s" % rep.error)
+            continue
         if rep.problem:           # nothing was graded: one line, not one per test
             lines.append("  %s" % rep.problem)
             continue
@@ -137,10 +224,47 @@ def render_text(reports):
                                                   _num(r.score), _num(r.max_score)))
             if r.feedback:
                 lines.append("          %s" % r.feedback)
+    text = "\n".join(lines) + "\n"
     if len(reports) > 1:
-        lines.append("Total: %s / %s points" % (_num(sum(r.score for r in reports)),
-                                                 _num(sum(r.max_score for r in reports))))
+        text += "\n" + render_summary(reports)
+    return text
+
+
+def _columns(rep):
+    """assignment, score / max, time, status (with the error, if any) of a submission."""
+    return (rep.assignment or "?", "%s / %s" % (_num(rep.score), _num(rep.max_score)),
+            "%.1f s" % rep.seconds if rep.seconds else "-",
+            status_of(rep) + (": " + rep.error if rep.error else ""))
+
+
+def describe(rep):
+    """One line for one submission: assignment, points, time, status (and why)."""
+    return "  ".join(_columns(rep))
+
+
+def render_summary(reports):
+    """A table with one line per submission (path, assignment, score / max, time,
+    status), then the totals per assignment."""
+    header = ("submission", "assignment", "score", "time", "status")
+    lines = _table(header, [(rep.path,) + _columns(rep) for rep in reports], right=(2, 3))
+    lines += [""] + _table(
+        ("assignment", "submissions", GRADED, NOT_GRADED, ERROR, "mean of graded"),
+        [(a or "?", str(t["submissions"]), str(t[GRADED]), str(t[NOT_GRADED]),
+          str(t[ERROR]), "%s / %s" % (_num(round(t["graded_score"] / t[GRADED], 2)),
+                                      _num(t["graded_max_score"] / t[GRADED]))
+          if t[GRADED] else "-")
+         for a, t in totals(reports).items()], right=(1, 2, 3, 4, 5))
     return "\n".join(lines) + "\n"
+
+
+def _table(header, rows, right=()):
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    out = []
+    for row in [header] + rows:
+        cells = [str(c).rjust(w) if i in right else str(c).ljust(w)
+                 for i, (c, w) in enumerate(zip(row, widths))]
+        out.append("  ".join(cells).rstrip())
+    return out
 
 
 def _num(x):

@@ -4,10 +4,9 @@ Produces plain result records; rendering them is ``autograder.report``'s job.
 """
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
-from . import config, registry, submission as submissions
+from . import config, registry
 from .context import TestContext
 from .errors import CheckFailed, StudentError, SubmissionError, UsageError, WorkerLost
 from .sandbox import Worker
@@ -34,6 +33,8 @@ class SubmissionReport:
     output: str = ""
     seconds: float = 0.0
     problem: str = None    # why nothing was graded (wrong_assignment), in one line
+    error: str = None      # why a file of a batch could not be read or graded, in one line
+    student: str = None    # in a batch, from the path (nbgrader's submitted/<student>/...)
 
     @property
     def score(self):
@@ -52,7 +53,6 @@ class Options:
     memory_mb: int = config.MEMORY_MB
     seed: int = config.SEED
     hidden: bool = True      # False: only the visible tests (notebook check cells)
-    jobs: int = config.MAX_WORKERS
 
 
 def infer_assignment(sub, explicit=None):
@@ -153,8 +153,8 @@ def apply_gates(tests, results):
 
 
 def run_test(assignment, test, worker, options, source):
-    ctx = TestContext(assignment, test, worker, time.monotonic() + options.timeout,
-                      options.seed, source)
+    limit = max(options.timeout, test.min_timeout or 0)   # training tests need longer
+    ctx = TestContext(assignment, test, worker, time.monotonic() + limit, options.seed, source)
     try:
         test.run(ctx)
     except CheckFailed as exc:
@@ -174,16 +174,3 @@ def run_test(assignment, test, worker, options, source):
 def _result(assignment, test, status, feedback, score=0.0):
     return TestResult(test.name, assignment.id, test.function, score, test.points, status,
                       feedback, test.hidden)
-
-
-def grade_path(path, options):
-    """Grade a file, or every submission file in a folder, several at once."""
-    files = submissions.find(path)
-    subs = [submissions.read(f) for f in files]
-    for sub in subs:                     # fail fast on usage errors, before any work
-        select_tests(registry.load(infer_assignment(sub, options.assignment)),
-                     options.only, options.hidden)
-    if len(subs) == 1 or options.jobs <= 1:
-        return [grade_submission(s, options) for s in subs]
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        return list(pool.map(lambda s: grade_submission(s, options), subs))

@@ -77,7 +77,7 @@ def _check_conv_forward(t, fn, x, w, b, conv_param, ref="conv_forward_im2col"):
     try:
         out = forward_out(t, fn, (x, w, b, conv_param))
     except StudentError as exc:
-        raise StudentError("%s%s" % (exc, _division_hint(x, w, conv_param))) from None
+        raise StudentError("%s%s" % (exc, _division_hint(x, w, conv_param, exc))) from None
     try:
         check_array(label, out, expected)
     except CheckFailed as exc:
@@ -85,10 +85,16 @@ def _check_conv_forward(t, fn, x, w, b, conv_param, ref="conv_forward_im2col"):
                                                     expected, ref))) from None
 
 
-def _division_hint(x, w, conv_param):
+def _division_hint(x, w, conv_param, error):
+    """The floor rule, on an input where the stride does not divide, when the error is
+    what an exact-division assumption gives: an assert or a complaint about integers,
+    or a window cut short past the edge (a broadcast or index error)."""
     stride, pad = conv_param["stride"], conv_param["pad"]
     span = [x.shape[2] + 2 * pad - w.shape[2], x.shape[3] + 2 * pad - w.shape[3]]
-    if any(s % stride for s in span):
+    text = str(error).lower()
+    refusal = any(word in text for word in ("assertionerror", "divis", "integer", "exact",
+                                            "fit", "broadcast", "index"))
+    if refusal and any(s % stride for s in span):
         return ("; here H + 2*pad - HH = %d and W + 2*pad - WW = %d are not both multiples "
                 "of the stride %d: the output size takes the floor, 1 + (H + 2*pad - HH) "
                 "// stride (the trailing rows/columns no window covers are ignored)"
@@ -137,8 +143,11 @@ def _check_pool_forward(t, fn, x, pool_param):
 
 # ------------------------------------------------------------------ backward checks
 def _conv_layer(t, forward, backward, x, w, b, conv_param):
-    check_layer(t, forward, backward, (x, w, b, conv_param), CONV_NAMES,
-                "conv_forward_im2col", "conv_backward_im2col")
+    try:
+        check_layer(t, forward, backward, (x, w, b, conv_param), CONV_NAMES,
+                    "conv_forward_im2col", "conv_backward_im2col")
+    except StudentError as exc:     # the forward feeding the backward may have raised
+        raise StudentError("%s%s" % (exc, _division_hint(x, w, conv_param, exc))) from None
 
 
 def _pool_layer(t, forward, backward, x, pool_param):
@@ -613,8 +622,17 @@ def regularization(t):
     loss0, grads0 = _loss_grads(t, params, 0.0, X, y)
     loss1, grads1 = _loss_grads(t, params, reg, X, y)
     penalty = 0.5 * reg * sum(np.sum(params[k] ** 2) for k in WEIGHTS)
-    check_scalar("%s.loss: loss(reg=0.7) - loss(reg=0), the penalty 0.5 * reg * "
-                 "(sum(W1**2) + sum(W2**2) + sum(W3**2))" % NET, loss1 - loss0, penalty)
+    label = ("%s.loss: loss(reg=0.7) - loss(reg=0), the penalty 0.5 * reg * (sum(W1**2) + "
+             "sum(W2**2) + sum(W3**2))" % NET)
+    wrong = {"twice the penalty: it is 0.5 * reg * sum(W**2) (gradient reg * W)": 2 * penalty,
+             "the penalty with the biases: only W1, W2, W3 are penalised":
+             0.5 * reg * sum(np.sum(v ** 2) for v in params.values())}
+    for hint, value in wrong.items():
+        if abs((loss1 - loss0) - value) <= 1e-6 * abs(value) and abs(value - penalty) > \
+                1e-6 * penalty:
+            raise CheckFailed("%s: expected %s, got %s: that is %s" % (
+                label, fmt(penalty), fmt(loss1 - loss0), hint))
+    check_scalar(label, loss1 - loss0, penalty)
     for k in PARAMS:
         expected = reg * params[k] if k[0] == "W" else np.zeros_like(params[k])
         check_array("%s.loss: grads['%s'](reg=0.7) - grads['%s'](reg=0), expected %s"
@@ -634,7 +652,7 @@ def gradient_check(t):
         return as_number("%s.loss(X, y): loss" % NET, as_tuple(NET, value, ("loss", "grads"))[0])
 
     for i, k in enumerate(PARAMS):
-        check_gradient(t, LOSS, args, 2 + i, grads[k], loss_of,
-                       "%s.loss(X, y): grads['%s']" % (NET, k))
+        _with_parts_hint(t, params, X, lambda: check_gradient(
+            t, LOSS, args, 2 + i, grads[k], loss_of, "%s.loss(X, y): grads['%s']" % (NET, k)))
 
 
