@@ -35,10 +35,10 @@ def with_replacement(assignment, function_source):
 
 def run_cli(*args, cwd=None, timeout=300):
     """Run ``python -m autograder ARGS``; returns the CompletedProcess.  A folder's batch
-    gets a results store of its own (not the shared one in the working folder, which
-    test workers running at once would share) unless the test names one."""
-    if len(args) > 1 and args[0] == "grade" and "--store" not in args and \
-            os.path.isdir(os.path.join(cwd or ROOT, args[1])):
+    graded from the project's root gets a results store of its own (not one shared by
+    test workers running at once) unless the test names one."""
+    if cwd is None and len(args) > 1 and args[0] == "grade" and "--store" not in args and \
+            os.path.isdir(os.path.join(ROOT, args[1])):
         import tempfile
         store_dir = tempfile.mkdtemp(prefix="autograder-store-")
         args = args + ("--store", os.path.join(store_dir, "results.sqlite"))
