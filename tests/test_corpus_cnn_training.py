@@ -545,6 +545,21 @@ def evaluate(model, loader, device):
             count += len(y)
     return correct / count
 '''),
+    ("residual_parts_registered_in_another_order", "Residual", '''
+class Residual(nn.Module):
+    def __init__(self, in_channels, out_channels, stride=1):
+        super().__init__()
+        self.bn2 = nn.BatchNorm2d(out_channels)          # registered before bn1 and conv1
+        self.second = nn.Conv2d(out_channels, out_channels, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.first = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1)
+        self.shortcut = (nn.Conv2d(in_channels, out_channels, 1, stride=stride)
+                         if in_channels != out_channels or stride != 1 else None)
+
+    def forward(self, x):
+        y = self.bn2(self.second(F.relu(self.bn1(self.first(x)))))
+        return F.relu(y + (self.shortcut(x) if self.shortcut is not None else x))
+'''),
 ]
 
 

@@ -271,26 +271,37 @@ def residual_structure(Residual, cin, cout, stride):
 
 
 def residual_run(Residual, cin, cout, stride, X, weights, train):
-    """The block's output with the judge's weights: its two 3x3 convolutions take
-    conv1 and conv2 (in their order), a 1x1 one conv3, its batch norms bn1 and bn2."""
+    """The block's outputs with the judge's weights, one per way of naming its parts:
+    its 3x3 convolutions take conv1 and conv2 and its batch norms bn1 and bn2 in either
+    order (the order a block registers them in is its own business), a 1x1 one conv3.
+    The first output is for the order of registration."""
+    import itertools
+
     import torch
     block = Residual(cin, cout, stride).double()
     convs = [m for m in block.modules() if isinstance(m, torch.nn.Conv2d)]
     bns = [m for m in block.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     three = [m for m in convs if m.kernel_size == (3, 3)]
     one = [m for m in convs if m.kernel_size == (1, 1)]
-    named = dict(zip(("conv1", "conv2"), three))
-    named.update(dict(zip(("conv3",), one)))
-    named.update(dict(zip(("bn1", "bn2"), bns)))
-    with torch.no_grad():
-        for key, value in weights.items():
-            owner, attr = key.split(".")
-            target = getattr(named.get(owner), attr, None)
-            if target is not None:
-                target.copy_(torch.as_tensor(value))
     block.train(bool(train))
-    with torch.no_grad():
-        return _np64(block(torch.as_tensor(X, dtype=torch.float64)))
+    outputs = []
+    for conv_order, bn_order in itertools.product(itertools.permutations(three),
+                                                  itertools.permutations(bns)):
+        named = dict(zip(("conv1", "conv2"), conv_order))
+        named.update(dict(zip(("conv3",), one)))
+        named.update(dict(zip(("bn1", "bn2"), bn_order)))
+        with torch.no_grad():
+            for key, value in weights.items():
+                owner, attr = key.split(".")
+                target = getattr(named.get(owner), attr, None)
+                if target is None:
+                    continue
+                if tuple(target.shape) != tuple(_np.shape(value)):
+                    break       # this naming does not fit the block's shapes
+                target.copy_(torch.as_tensor(value))
+            else:
+                outputs.append(_np64(block(torch.as_tensor(X, dtype=torch.float64))))
+    return outputs
 
 
 def residual_shape(Residual, cin, cout, stride, X):
@@ -627,12 +638,24 @@ def _check_residual(t, cin, cout, stride, H, W):
     weights = _residual_weights(t, structure, cin, cout, stride)
     X = t.rng.standard_normal((3, cin, H, W))
     for train in (True, False):
-        got = t.call(Helper("residual_run", "Residual"), StudentFn("Residual"), cin, cout,
-                     stride, X, weights, train)
+        outputs = t.call(Helper("residual_run", "Residual"), StudentFn("Residual"), cin, cout,
+                         stride, X, weights, train)
         expected = t.reference("residual_output", cin, cout, stride, X, weights, train)
-        check_array("Residual(%d, %d, stride=%d) on x of shape %s in %s mode: output" % (
-            cin, cout, stride, X.shape, "train" if train else "eval"), got, expected,
-            rtol=1e-6, atol=1e-8)
+        label = "Residual(%d, %d, stride=%d) on x of shape %s in %s mode: output" % (
+            cin, cout, stride, X.shape, "train" if train else "eval")
+        if not isinstance(outputs, list) or not outputs:
+            raise CheckFailed("%s: its convolutions do not take the shapes of the d2l block's "
+                              "conv1 (%d -> %d, 3x3, stride %d) and conv2 (%d -> %d, 3x3)"
+                              % (label, cin, cout, stride, cout, cout))
+        failures = []
+        for got in outputs:       # any naming of its parts may be the block's own
+            try:
+                check_array(label, got, expected, rtol=1e-6, atol=1e-8)
+                break
+            except CheckFailed as exc:
+                failures.append(exc)
+        else:
+            raise failures[0]       # as named in the order of registration
 
 
 # ------------------------------------------------------------------ random_crop
