@@ -19,7 +19,7 @@ VALUE, STRUCTURE, CONSISTENCY = "value", "structure", "consistency"
 GATED = (STRUCTURE, CONSISTENCY)
 
 ASSIGNMENT_MODULES = ("knn", "linear_classifiers", "backprop", "optimizers", "batchnorm",
-                      "dropout", "conv", "cnn_training")
+                      "dropout", "conv", "cnn_training", "perceptron", "detection")
 
 
 @dataclass

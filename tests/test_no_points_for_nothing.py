@@ -103,6 +103,20 @@ TARGETS = {
         "train_one_epoch": ("model, loader, optimizer, device", "0.0"),
         "random_crop": ("x, padding, generator", "x.clone()"),
     },
+    "perceptron": {
+        "XOR": ("x1, x2", "0"),
+        "softmax": ("a", "np.ones_like(a) / np.shape(a)[-1]"),
+        "cross_entropy_error": ("y, t", "0.0"),
+        "numerical_gradient": ("f, x", "np.zeros_like(x)"),
+    },
+    "detection": {
+        "box_corner_to_center": ("boxes", "np.zeros_like(boxes)"),
+        "box_iou": ("boxes1, boxes2", "np.zeros((len(boxes1), len(boxes2)))"),
+        "multibox_prior": (
+            "height, width, sizes, ratios",
+            "np.zeros((height * width * (len(sizes) + len(ratios) - 1), 4))"),
+        "nms": ("boxes, scores, iou_threshold", "np.zeros(0, dtype=np.int64)"),
+    },
     "dropout": {     # the assignment has only two functions
         "dropout_forward": ("x, dropout_param", "(np.zeros_like(x), None)"),
         "dropout_backward": ("dout, cache", "np.zeros_like(dout)"),
