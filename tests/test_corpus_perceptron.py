@@ -1,0 +1,627 @@
+"""Testing the tester: a corpus of realistic buggy answers to the perceptron assignment.
+
+Each case is the correct solution (tests/submissions/perceptron_solution.py) with ONE
+function re-defined the way students of "deep learning from scratch" get it wrong; most
+are a one-line edit of the solution's own code (``_edit``), the others are written out.
+
+Each case is graded ONCE, in full (every function of the assignment), and:
+
+* its own function loses exactly the tests named, with the status and a verbatim
+  feedback substring; the structure tests a gate withholds (a value test of the same
+  function failed) score 0; every other test of the function keeps full marks;
+* every OTHER function keeps full marks (SPEC, catalog intro: "A bug costs points only
+  under the function that has it"), except the ones the SPEC allows by nature, which
+  the case names with the feedback every test they lose must show:
+  - XOR, built from the student's own AND, NAND and OR: the feedback names the gate
+    with the wrong truth table;
+  - gradient_descent, which steps along the student's own numerical_gradient: the
+    feedback says that numerical_gradient gives a wrong gradient.
+
+Together the cases catch every test of the assignment failing at least once
+(test_every_test_catches_a_bug); the correct solution keeps full marks on a few seeds,
+and so do a few correct answers in the book's own styles.
+"""
+import ast
+
+import pytest
+
+from autograder import registry
+from tests.helpers import (grade_source, lost_points, solution_source, with_replacement,
+                           withheld_by_gate)
+
+A = "perceptron"
+F, E = "failed", "error"
+ANY = None          # failed or error: hypothesis decides which generated case fails first
+XOR, DESCENT = "XOR", "gradient_descent"
+GATES = ("AND", "NAND", "OR")
+
+
+def _solution_def(name):
+    """The source of the solution's top-level function ``name``."""
+    source = solution_source(A)
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return ast.get_source_segment(source, node) + "\n"
+    raise KeyError(name)
+
+
+def _edit(name, *edits):
+    """The solution's ``name`` with each ``(old, new)`` applied; ``old`` must occur
+    exactly once, so a bug never silently turns into the correct code."""
+    source = _solution_def(name)
+    for old, new in edits:
+        assert source.count(old) == 1, (name, old)
+        source = source.replace(old, new)
+    return source
+
+
+def _gates_hint(gate):
+    """SPEC: XOR is built from the student's gates; its feedback names the wrong one."""
+    return {XOR: "; XOR is built from your gates, and %s has a wrong truth table (see its "
+                 "own checks)" % gate}
+
+
+GRADIENT_HINT = {DESCENT: "; gradient_descent steps along your numerical_gradient, which gives "
+                          "a wrong gradient here (see its own checks)"}
+XOR_TWO_LAYERS = ("build XOR from the gates in two layers, as the book does: "
+                  "AND(NAND(x1, x2), OR(x1, x2))")
+BOOK_WEIGHTS = "a gate is 1 if w1*x1 + w2*x2 + b > 0 else 0, for any real inputs"
+WEIGHTS = {"AND": "w = (0.5, 0.5), b = -0.7", "NAND": "w = (-0.5, -0.5), b = 0.7",
+           "OR": "w = (0.5, 0.5), b = -0.2"}
+
+
+def _book_weights(gate, want):
+    """The hidden test's feedback on a real input where the gate gives 1 - want."""
+    return ("expected %d, got %d: the perceptron with the book's weights %s has w . x + b = "
+            % (want, 1 - want, WEIGHTS[gate]), BOOK_WEIGHTS)
+FORWARD = ("these are forward differences (f(x + h) - f(x)) / h; use central differences "
+           "(f(x + h) - f(x - h)) / (2h), h = 1e-4 (their error is ~h**2 instead of ~h)")
+
+
+# (case id, function, buggy source, {failing test of the function: (status, feedback)},
+#  {other function allowed to lose by nature: feedback substring of its lost tests})
+CASES = [
+    # ======================================================================= gates
+    ("and_bias_of_or", "AND", _edit("AND", ("b = -0.7", "b = -0.2")), {
+        "AND.truth_table": (F, "AND(1, 0): expected 0, got 1 (the truth table: "),
+        "AND.book_weights": (F, _book_weights("AND", 0)),
+    }, _gates_hint("AND")),
+    ("or_bias_of_and", "OR", _edit("OR", ("b = -0.2", "b = -0.7")), {
+        "OR.truth_table": (F, "OR(1, 0): expected 1, got 0 (the truth table: "),
+        "OR.book_weights": (F, _book_weights("OR", 1)),
+    }, _gates_hint("OR")),
+    ("nand_weights_of_and_kept", "NAND", _edit(
+        "NAND", ("w = np.array([-0.5, -0.5])", "w = np.array([0.5, 0.5])")), {
+        "NAND.truth_table": (F, "NAND(1, 1): expected 0, got 1 (the truth table: "),
+        "NAND.book_weights": (F, _book_weights("NAND", 0)),
+    }, _gates_hint("NAND")),
+    # biases and lines that keep the truth table: only the real inputs near the book's
+    # line show them
+    ("and_bias_slightly_off", "AND", _edit("AND", ("b = -0.7", "b = -0.8")), {
+        "AND.book_weights": (F, _book_weights("AND", 1)),
+    }, {}),
+    ("or_as_sum_above_one_half", "OR", '''
+def OR(x1, x2):
+    return 1 if x1 + x2 - 0.5 > 0 else 0
+''', {
+        "OR.book_weights": (F, _book_weights("OR", 1)),
+    }, {}),
+    ("and_as_a_lookup_of_ones", "AND", '''
+def AND(x1, x2):
+    if x1 == 1 and x2 == 1:
+        return 1
+    return 0
+''', {
+        "AND.book_weights": (F, _book_weights("AND", 1)),
+    }, {}),
+    ("nand_as_python_not_and", "NAND", '''
+def NAND(x1, x2):
+    return int(not (x1 and x2))
+''', {
+        "NAND.book_weights": (F, _book_weights("NAND", 1)),
+    }, {}),
+    ("or_as_max_of_inputs", "OR", '''
+def OR(x1, x2):
+    return max(x1, x2)
+''', {
+        "OR.book_weights": (F, ("OR(", "): expected 0 or 1, got 0.")),
+    }, {}),
+    # ========================================================================= XOR
+    ("xor_not_equal", XOR, '''
+def XOR(x1, x2):
+    return int(x1 != x2)
+''', {
+        "XOR.built_from_gates": (F, ("XOR uses != (line ", " of cell 1): " + XOR_TWO_LAYERS)),
+    }, {}),
+    ("xor_caret", XOR, '''
+def XOR(x1, x2):
+    return x1 ^ x2
+''', {
+        "XOR.built_from_gates": (F, "XOR uses ^ (line "),
+    }, {}),
+    ("xor_compares_inputs", XOR, '''
+def XOR(x1, x2):
+    if x1 == x2:
+        return 0
+    return 1
+''', {
+        "XOR.built_from_gates":
+            (F, "XOR uses its input x1 other than as an argument of AND, NAND or OR (line "),
+    }, {}),
+    ("xor_second_layer_and_of_and", XOR, _edit("XOR", ("s2 = OR(x1, x2)", "s2 = AND(x1, x2)")),
+     {
+        "XOR.truth_table": (F, "XOR(1, 0): expected 1, got 0 (the truth table: "),
+    }, {}),
+    # ================================================================ activations
+    ("step_scalar_if", "step_function", '''
+def step_function(x):
+    if x > 0:
+        return 1
+    else:
+        return 0
+''', {
+        "step_function.values": (E, "step_function raised ValueError: The truth value of an "
+                                    "array with more than one element is ambiguous"),
+        "step_function.matches_reference": (ANY, "step_function"),
+    }, {}),
+    ("step_sign", "step_function", '''
+def step_function(x):
+    return np.sign(x)
+''', {
+        "step_function.values": (F, "step_function(x) (x of shape (4, 5))"),
+        "step_function.matches_reference": (F, "step_function(x) [x of shape "),
+    }, {}),
+    ("sigmoid_sign_error", "sigmoid", '''
+def sigmoid(x):
+    return 1 / (1 + np.exp(x))
+''', {
+        "sigmoid.values": (F, "sigmoid(x) (x of shape (4, 5))"),
+        "sigmoid.matches_reference": (F, "sigmoid(x) [x of shape "),
+    }, {}),
+    ("relu_python_max", "relu", '''
+def relu(x):
+    return max(0, x)
+''', {
+        "relu.values": (E, "relu raised ValueError: The truth value of an array with more "
+                           "than one element is ambiguous"),
+        "relu.matches_reference": (ANY, "relu"),
+    }, {}),
+    ("relu_in_place", "relu", '''
+def relu(x):
+    x[x < 0] = 0
+    return x
+''', {
+        "relu.values": (F, "relu modified its input x in place ("),
+        "relu.matches_reference": (F, "relu modified its input x in place"),
+    }, {}),
+    ("softmax_without_max_shift", "softmax", _edit(
+        "softmax", ("exp_a = np.exp(a - c)", "exp_a = np.exp(a)")), {
+        "softmax.stable": (F, "softmax(a) with scores near 1000 (shape (5,)) returned NaN or "
+                              "inf: exp(1000) overflows; subtract the max first"),
+        "softmax.matches_reference": (F, "softmax(a) [a of shape "),
+    }, {}),
+    ("softmax_whole_batch", "softmax", _edit(
+        "softmax", ("np.sum(exp_a, axis=-1, keepdims=True)", "np.sum(exp_a)")), {
+        "softmax.rows_sum_to_one":
+            (F, "softmax(a) for a of shape (4, 5) sums to 1 over the whole batch; each ROW "
+                "must sum to 1 (sum along the last axis, keepdims=True)"),
+        "softmax.stable": (F, "softmax(a) (scores near 1000, shape (3, 4))"),
+        "softmax.matches_reference": (F, "softmax(a) [a of shape "),
+    }, {}),
+    ("softmax_columns", "softmax", _edit(
+        "softmax", ("np.sum(exp_a, axis=-1, keepdims=True)",
+                    "np.sum(exp_a, axis=0, keepdims=True)")), {
+        "softmax.rows_sum_to_one": (F, "softmax(a) (a of shape (4, 5), one softmax per row)"),
+        "softmax.stable": (F, "softmax(a) (scores near 1000, shape (3, 4))"),
+        "softmax.matches_reference": (F, "softmax(a) [a of shape "),
+    }, {}),
+    # ===================================================================== losses
+    ("mse_mean", "mean_squared_error", _edit(
+        "mean_squared_error", ("0.5 * np.sum(", "np.mean(")), {
+        "mean_squared_error.book_example":
+            (F, "mean_squared_error(y, t) (the book's example, 0.0975)"),
+        "mean_squared_error.matches_reference": (F, "mean_squared_error(y, t) [y, t of shape "),
+    }, {}),
+    ("mse_without_half", "mean_squared_error", _edit(
+        "mean_squared_error", ("0.5 * np.sum(", "np.sum(")), {
+        "mean_squared_error.book_example":
+            (F, "mean_squared_error(y, t) (the book's example, 0.0975)"),
+        "mean_squared_error.matches_reference": (F, "mean_squared_error(y, t) [y, t of shape "),
+    }, {}),
+    ("ce_without_delta", "cross_entropy_error", _edit(
+        "cross_entropy_error", (" + 1e-7))", "))")), {
+        "cross_entropy_error.delta_inside_the_log":
+            (F, "cross_entropy_error(y, t) (y[0, label] = 0 and y[1, label] = 2e-7, t labels "
+                "[0, 0, 1]): got inf: log(0) is -inf; add the book's delta inside the log, "
+                "-log(y[label] + 1e-7)"),
+        # the delta shifts -log(y) by ~1e-7 / y: beyond rtol 1e-6 for a probability ~0.03
+        "cross_entropy_error.one_hot_and_labels":
+            (F, "cross_entropy_error(y, t) (a batch of 5, t one-hot of shape (5, 4)): expected "
+                "1.7241, got 1.72411 (rel. error 2.9e-06); close: the loss is -log(y[label] + "
+                "1e-7), with the book's delta 1e-7 added INSIDE the log"),
+        "cross_entropy_error.matches_reference": (F, "cross_entropy_error(y, t) [y of shape "),
+    }, {}),
+    ("ce_sum_over_batch", "cross_entropy_error", _edit(
+        "cross_entropy_error", (") / batch_size", ")")), {
+        "cross_entropy_error.one_hot_and_labels":
+            (F, "cross_entropy_error(y, t) (a batch of 5, t one-hot of shape (5, 4))"),
+        "cross_entropy_error.delta_inside_the_log": (F, "cross_entropy_error(y, t) (y[0, "),
+        "cross_entropy_error.matches_reference": (F, "cross_entropy_error(y, t) [y of shape "),
+    }, {}),
+    ("ce_one_hot_only", "cross_entropy_error", '''
+def cross_entropy_error(y, t):
+    if y.ndim == 1:
+        t = t.reshape(1, t.size)
+        y = y.reshape(1, y.size)
+    batch_size = y.shape[0]
+    return -np.sum(t * np.log(y + 1e-7)) / batch_size
+''', {
+        "cross_entropy_error.one_hot_and_labels": (E, "cross_entropy_error raised ValueError"),
+        "cross_entropy_error.delta_inside_the_log": (F, "cross_entropy_error(y, t) (y[0, "),
+        "cross_entropy_error.matches_reference": (ANY, "cross_entropy_error"),
+    }, {}),
+    ("ce_labels_only", "cross_entropy_error", _edit(
+        "cross_entropy_error", ("    if t.size == y.size:                # one-hot labels -> "
+                                "the index of the 1\n        t = t.argmax(axis=1)\n", "")), {
+        "cross_entropy_error.one_hot_and_labels": (ANY, "cross_entropy_error"),
+        "cross_entropy_error.matches_reference": (ANY, "cross_entropy_error"),
+    }, {}),
+    # ================================================================== gradients
+    ("grad_forward_differences", "numerical_gradient", _edit(
+        "numerical_gradient", ("x[idx] = tmp_val - h            # f(x - h)",
+                               "x[idx] = tmp_val                # f(x)"),
+        ("/ (2 * h)", "/ h")), {
+        "numerical_gradient.book_example":
+            (F, "numerical_gradient(function_2, x) at x = (3, 4): " + FORWARD),
+        "numerical_gradient.any_shape":
+            (F, "numerical_gradient(weighted_sine, x) (x of shape (5,)): " + FORWARD),
+        "numerical_gradient.x_restored":        # its gradient is checked first
+            (F, "numerical_gradient(weighted_sine, x) (x of shape (4,)): " + FORWARD),
+        "numerical_gradient.generated": (F, FORWARD),
+    }, GRADIENT_HINT),
+    ("grad_denominator_h", "numerical_gradient", _edit(
+        "numerical_gradient", ("/ (2 * h)", "/ h")), {
+        "numerical_gradient.book_example": (F, "numerical_gradient(function_2, x) at x = (3, 4)"),
+        "numerical_gradient.any_shape": (F, "numerical_gradient(weighted_sine, x) (x of shape "
+                                            "(5,))[4]: expected 2.6628, got 5.32559"),
+        "numerical_gradient.x_restored": (F, "numerical_gradient(weighted_sine, x) (x of shape "
+                                             "(4,))"),
+        "numerical_gradient.generated": (F, "numerical_gradient("),
+    }, GRADIENT_HINT),
+    ("grad_one_dimensional_only", "numerical_gradient", '''
+def numerical_gradient(f, x):
+    h = 1e-4
+    grad = np.zeros_like(x)
+    for idx in range(x.size):
+        tmp_val = x[idx]
+        x[idx] = tmp_val + h
+        fxh1 = f(x)
+        x[idx] = tmp_val - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+        x[idx] = tmp_val
+    return grad
+''', {
+        "numerical_gradient.any_shape":
+            (E, "numerical_gradient raised IndexError: index 3 is out of bounds for axis 0 "
+                "with size 3"),
+        "numerical_gradient.x_restored": (E, "numerical_gradient raised IndexError"),
+        "numerical_gradient.generated": (ANY, "numerical_gradient"),
+    }, {DESCENT: ("gradient_descent raised IndexError", ", in numerical_gradient)")}),
+    ("grad_forgets_to_restore_x", "numerical_gradient", _edit(
+        "numerical_gradient", ("        x[idx] = tmp_val                # put the saved value back\n",
+                               "")), {
+        # every helper is a sum over entries, so the gradient itself stays right
+        "numerical_gradient.x_restored":
+            (F, ("numerical_gradient changed x: afterwards x[0] = ",
+                 "put each entry back after computing f(x + h) and f(x - h)")),
+    }, {DESCENT: "; gradient_descent steps along your numerical_gradient, which leaves x "
+                 "changed (see its own checks)"}),
+    ("grad_book_rows_of_a_matrix", "numerical_gradient", '''
+def _numerical_gradient_no_batch(f, x):
+    h = 1e-4
+    grad = np.zeros_like(x)
+    for idx in range(x.size):
+        tmp_val = x[idx]
+        x[idx] = float(tmp_val) + h
+        fxh1 = f(x)
+        x[idx] = tmp_val - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+        x[idx] = tmp_val
+    return grad
+
+
+def numerical_gradient(f, X):
+    if X.ndim == 1:
+        return _numerical_gradient_no_batch(f, X)
+    grad = np.zeros_like(X)
+    for idx, x in enumerate(X):
+        grad[idx] = _numerical_gradient_no_batch(f, x)
+    return grad
+''', {
+        "numerical_gradient.any_shape": (ANY, "numerical_gradient"),
+        "numerical_gradient.x_restored": (ANY, "numerical_gradient"),
+        "numerical_gradient.generated": (ANY, "numerical_gradient"),
+    }, GRADIENT_HINT),
+    # ============================================================ gradient_descent
+    ("descent_in_place", DESCENT, _edit(
+        DESCENT, ("x = np.array(init_x, dtype=float)   # a copy: init_x stays as it is",
+                  "x = init_x")), {
+        "gradient_descent.init_x_unchanged":
+            (F, "gradient_descent changed init_x in place (it now holds the final x): start "
+                "from a copy, x = init_x.copy()"),
+    }, {}),
+    ("descent_ascends", DESCENT, _edit(DESCENT, ("x -= lr * grad", "x += lr * grad")), {
+        "gradient_descent.book_descent":
+            (F, "gradient_descent(function_2, init_x=(-3, 4), lr=0.1, step_num=100)"),
+        "gradient_descent.other_functions":
+            (F, "gradient_descent(bowl, init_x of shape (2, 3), lr=0.05, step_num=7)"),
+        "gradient_descent.init_x_unchanged":        # its final x is checked first
+            (F, "gradient_descent(bowl, init_x of shape (3,), lr=0.1, step_num=5)"),
+        "gradient_descent.generated": (F, "gradient_descent(bowl, init_x of shape "),
+    }, {}),
+    ("descent_one_step_short", DESCENT, _edit(
+        DESCENT, ("for i in range(step_num):", "for i in range(1, step_num):")), {
+        # 0.8**99 and 0.8**100 are both ~0 (lr 0.1): only the defaults' run shows it
+        "gradient_descent.book_descent":
+            (F, "gradient_descent(function_2, init_x=(-3, 4)) (defaults lr=0.01, "
+                "step_num=100)[1]: expected 0.530478, got 0.541304"),
+        "gradient_descent.other_functions":
+            (F, "gradient_descent(bowl, init_x of shape (2, 3), lr=0.05, step_num=7)"),
+        "gradient_descent.init_x_unchanged":        # its final x is checked first
+            (F, "gradient_descent(bowl, init_x of shape (3,), lr=0.1, step_num=5)"),
+        "gradient_descent.generated": (F, "gradient_descent(bowl, init_x of shape "),
+    }, {}),
+]
+
+
+# Correct answers in the book's own styles: they lose nothing.
+CORRECT_VARIANTS = [
+    # the book's own code: AND with a threshold theta, step via np.array(x > 0, dtype=int),
+    # the 2-D softmax through the transpose, cross-entropy one-hot as -sum(t * log(y + 1e-7))
+    # with a labels branch, gradient_descent from init_x.copy()
+    ("book_chapter_code", '''
+def AND(x1, x2):
+    w1, w2, theta = 0.5, 0.5, 0.7
+    tmp = x1 * w1 + x2 * w2
+    if tmp <= theta:
+        return 0
+    elif tmp > theta:
+        return 1
+
+
+def step_function(x):
+    return np.array(x > 0, dtype=int)
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def relu(x):
+    return np.maximum(x, 0)
+
+
+def softmax(x):
+    if x.ndim == 2:
+        x = x.T
+        x = x - np.max(x, axis=0)
+        y = np.exp(x) / np.sum(np.exp(x), axis=0)
+        return y.T
+    x = x - np.max(x)
+    return np.exp(x) / np.sum(np.exp(x))
+
+
+def mean_squared_error(y, t):
+    return 0.5 * np.sum((y - t) ** 2)
+
+
+def cross_entropy_error(y, t):
+    if y.ndim == 1:
+        t = t.reshape(1, t.size)
+        y = y.reshape(1, y.size)
+    batch_size = y.shape[0]
+    if t.size == y.size:
+        return -np.sum(t * np.log(y + 1e-7)) / batch_size
+    return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size
+
+
+def gradient_descent(f, init_x, lr=0.01, step_num=100):
+    x = init_x.copy()
+    for i in range(step_num):
+        grad = numerical_gradient(f, x)
+        x -= lr * grad
+    return x
+'''),
+    # NAND as 1 - AND, a step function returning bools, np.ndindex instead of np.nditer
+    ("bools_and_ndindex", '''
+def NAND(x1, x2):
+    return 1 - AND(x1, x2)
+
+
+def step_function(x):
+    return x > 0
+
+
+def numerical_gradient(f, x):
+    h = 1e-4
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        tmp_val = x[idx]
+        x[idx] = tmp_val + h
+        fxh1 = f(x)
+        x[idx] = tmp_val - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+        x[idx] = tmp_val
+    return grad
+'''),
+    # np.dot and int(...) gates, XOR's hidden layer in a list, a stable sigmoid via
+    # np.where, x = x - lr * grad on a np.copy
+    ("dot_products_and_hidden_layer", '''
+def OR(x1, x2):
+    x = np.array([x1, x2])
+    w = np.array([0.5, 0.5])
+    b = -0.2
+    return int(np.dot(w, x) + b > 0)
+
+
+def XOR(x1, x2):
+    hidden = [NAND(x1, x2), OR(x1, x2)]     # the first layer's two perceptrons
+    return AND(*hidden)
+
+
+def sigmoid(x):
+    return np.where(x >= 0, 1 / (1 + np.exp(-np.abs(x))),
+                    np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))))
+
+
+def softmax(a):
+    exp_a = np.exp(a - a.max(axis=-1, keepdims=True))
+    return exp_a / exp_a.sum(axis=-1, keepdims=True)
+
+
+def gradient_descent(f, init_x, lr=0.01, step_num=100):
+    x = np.copy(init_x)
+    for _ in range(step_num):
+        x = x - lr * numerical_gradient(f, x)
+    return x
+'''),
+    # perturbed copies instead of x itself, np.heaviside, np.atleast_2d
+    ("copies_and_heaviside", '''
+def step_function(x):
+    return np.heaviside(x, 0)
+
+
+def mean_squared_error(y, t):
+    return np.sum((y - t) ** 2) / 2
+
+
+def cross_entropy_error(y, t):
+    y = np.atleast_2d(y)
+    t = np.asarray(t)
+    if t.size == y.size:                       # one-hot, as a vector or a matrix
+        t = np.argmax(t.reshape(y.shape), axis=-1)
+    t = np.atleast_1d(t)
+    return np.mean(-np.log(y[np.arange(len(y)), t] + 1e-7))
+
+
+def numerical_gradient(f, x):
+    h = 1e-4
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        x_plus, x_minus = x.copy(), x.copy()
+        x_plus[idx] += h
+        x_minus[idx] -= h
+        grad[idx] = (f(x_plus) - f(x_minus)) / (2 * h)
+    return grad
+
+
+def gradient_descent(f, init_x, lr=0.01, step_num=100):
+    x = init_x.astype(float)
+    for _ in range(step_num):
+        x = x - lr * numerical_gradient(f, x)
+    return x
+'''),
+]
+
+
+def _results_by_function(results):
+    by_function = {}
+    for name, r in results.items():
+        by_function.setdefault(r.function, {})[name] = r
+    return by_function
+
+
+def _lost(results):
+    """Tests that lost points on their own (a gate's withholding excluded)."""
+    return {name for name, r in results.items()
+            if (r.status != "passed" or r.score != r.max_score) and not withheld_by_gate(r)}
+
+
+def _has(feedback, expected):
+    """``expected``: one substring, or several that must all appear."""
+    return all(part in feedback
+               for part in ((expected,) if isinstance(expected, str) else expected))
+
+
+@pytest.mark.parametrize("case_id,function,source,expected,dependents", CASES,
+                         ids=[c[0] for c in CASES])
+def test_bug_costs_points_only_under_its_function(case_id, function, source, expected,
+                                                  dependents):
+    results, report = grade_source(with_replacement(A, source), A)     # graded once, in full
+    assert set(results) == {t.name for t in registry.load(A).tests}
+    by_function = _results_by_function(results)
+
+    # its own function: exactly the named tests lose, with their status and feedback
+    own = by_function[function]
+    lost = _lost(own)
+    assert lost == set(expected), "failing tests of %s: %s" % (
+        function, {n: (own[n].status, own[n].feedback) for n in lost})
+    for name, (status, feedback) in expected.items():
+        r = own[name]
+        if status is ANY:
+            assert r.status in (F, E), (name, r.status, r.feedback)
+        else:
+            assert r.status == status, "%s: %s (%s)" % (name, r.status, r.feedback)
+        assert r.score == 0, (name, r.score)
+        assert _has(r.feedback, feedback), "feedback of %s: %r" % (name, r.feedback)
+    for name, r in own.items():
+        if withheld_by_gate(r):          # withheld only because a value test failed
+            assert r.score == 0, name
+        elif name not in lost:
+            assert r.score == r.max_score, (name, r.feedback)
+
+    # every other function keeps full marks, except the ones that show it by nature
+    losing = {fn for fn, rs in by_function.items()
+              if fn != function and any(r.score != r.max_score for r in rs.values())}
+    assert losing == set(dependents), "other functions that lost points: %s" % {
+        fn: {n: (r.status, r.feedback) for n, r in by_function[fn].items()
+             if r.score != r.max_score} for fn in losing}
+    for fn, feedback in dependents.items():
+        for name in _lost(by_function[fn]):
+            assert _has(by_function[fn][name].feedback, feedback), (
+                "feedback of %s: %r" % (name, by_function[fn][name].feedback))
+    assert report.score < report.max_score
+
+
+@pytest.mark.parametrize("case_id,source", CORRECT_VARIANTS,
+                         ids=[c[0] for c in CORRECT_VARIANTS])
+def test_correct_variant_full_marks(case_id, source):
+    lost, report = lost_points(with_replacement(A, source), A)
+    assert lost == []
+    assert report.score == report.max_score > 0
+
+
+def test_corpus_is_well_formed():
+    assert len(CASES) >= 14
+    ids = [c[0] for c in CASES]
+    assert len(ids) == len(set(ids))
+    functions = registry.load(A).functions
+    for case_id, function, source, expected, dependents in CASES:
+        assert function in functions, case_id
+        assert expected, case_id
+        for name, (status, feedback) in expected.items():
+            assert name.startswith(function + "."), (case_id, name)
+            assert status in (F, E, ANY) and feedback, (case_id, name)
+        for fn, feedback in dependents.items():
+            # SPEC: XOR is built from the student's gates, gradient_descent from their
+            # numerical_gradient
+            assert (fn == XOR and function in GATES
+                    or fn == DESCENT and function == "numerical_gradient"), (case_id, fn)
+            assert feedback, case_id
+
+
+def test_every_test_catches_a_bug():
+    caught = {name for c in CASES for name in c[3]}
+    declared = {t.name for t in registry.load(A).tests}
+    assert declared - caught == set(), "tests no buggy answer exercises"
+    assert caught <= declared
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_correct_solution_full_marks(seed):
+    lost, report = lost_points(solution_source(A), A, seed=seed)
+    assert lost == []
+    assert report.score == report.max_score > 0
