@@ -281,6 +281,19 @@ def multibox_prior(height, width, sizes, ratios):
             (F, NMS_05 + ": 3 of 3 labels differ: keep[0] expected 0, got 5"),
         "nms.matches_reference": (F, "keep nms(boxes, scores, iou_threshold="),
     }, {}),
+    # "Fast NMS" (YOLACT): a box falls to ANY higher-scoring box, kept or not
+    ("nms_fast_nms_matrix", NMS, '''
+def nms(boxes, scores, iou_threshold):
+    order = np.argsort(-scores, kind="stable")
+    iou = np.triu(box_iou(boxes[order], boxes[order]), 1)
+    return order[iou.max(axis=0) <= iou_threshold]
+''', {
+        "nms.d2l_like_example":
+            (F, "keep nms(boxes, scores, iou_threshold=0.5) (a chain of 3 boxes): expected "
+                "shape (2,), got shape (1,); box 1 is dropped by box 0, so it cannot drop box "
+                "2: only KEPT boxes suppress others"),
+        "nms.matches_reference": (ANY, "keep nms(boxes, scores, iou_threshold="),
+    }, {}),
     ("nms_single_round", NMS, '''
 def nms(boxes, scores, iou_threshold):
     boxes = np.asarray(boxes, dtype=float)

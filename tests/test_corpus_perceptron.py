@@ -234,12 +234,8 @@ def relu(x):
             (F, "cross_entropy_error(y, t) (y[0, label] = 0 and y[1, label] = 2e-7, t labels "
                 "[0, 0, 1]): got inf: log(0) is -inf; add the book's delta inside the log, "
                 "-log(y[label] + 1e-7)"),
-        # the delta shifts -log(y) by ~1e-7 / y: beyond rtol 1e-6 for a probability ~0.03
-        "cross_entropy_error.one_hot_and_labels":
-            (F, "cross_entropy_error(y, t) (a batch of 5, t one-hot of shape (5, 4)): expected "
-                "1.7241, got 1.72411 (rel. error 2.9e-06); close: the loss is -log(y[label] + "
-                "1e-7), with the book's delta 1e-7 added INSIDE the log"),
-        "cross_entropy_error.matches_reference": (F, "cross_entropy_error(y, t) [y of shape "),
+        # elsewhere every probability is >= 1/235: the delta moves the loss by a relative
+        # 5e-6 at most, which the other tests' inputs (seed 0) do not show
     }, {}),
     ("ce_sum_over_batch", "cross_entropy_error", _edit(
         "cross_entropy_error", (") / batch_size", ")")), {

@@ -52,7 +52,6 @@ def _check_boxes(t, fn, boxes, expected, what):
 
 
 def _declare_conversion_tests(fn, inverse, other_form):
-    @ASSIGNMENT.test(fn, points=1, name="d2l_example")
     def d2l_example(t):
         boxes = DOG_CAT if fn == "box_corner_to_center" else \
             t.reference("box_corner_to_center", DOG_CAT)
@@ -63,6 +62,7 @@ def _declare_conversion_tests(fn, inverse, other_form):
         _check_boxes(t, fn, boxes, t.reference(fn, boxes), " (5 boxes, shape (5, 4))")
     d2l_example.__doc__ = ("d2l's dog and cat boxes and 5 random boxes in %s form, as the "
                            "reference." % other_form)
+    ASSIGNMENT.test(fn, points=1, name="d2l_example")(d2l_example)
 
     # BEGIN HIDDEN TESTS
     @ASSIGNMENT.test(fn, points=1, name="round_trip", hidden=True)
@@ -415,15 +415,26 @@ NMS_BOXES = np.array([[0.10, 0.08, 0.52, 0.92], [0.08, 0.20, 0.56, 0.95],
                       [0.15, 0.30, 0.62, 0.91], [0.55, 0.20, 0.90, 0.88],
                       [0.58, 0.25, 0.92, 0.80], [0.05, 0.05, 0.15, 0.15]])
 NMS_SCORES = np.array([0.9, 0.8, 0.7, 0.85, 0.6, 0.3])
+# A chain: box 1 overlaps boxes 0 and 2 (IoU 0.538 each), boxes 0 and 2 overlap less
+# (0.25). Box 1 falls to box 0, and once dropped it suppresses nothing: box 2 stays.
+CHAIN_BOXES = np.array([[0.0, 0.0, 1.0, 1.0], [0.3, 0.0, 1.3, 1.0], [0.6, 0.0, 1.6, 1.0]])
+CHAIN_SCORES = np.array([0.9, 0.8, 0.7])
 
 
 @ASSIGNMENT.test("nms", points=1)
 def d2l_like_example(t):
     """d2l's four predicted boxes (a dog, twice more, and a cat) with a second cat and a
-    small box apart: kept [0, 3, 5] at threshold 0.5, [0, 3, 2, 5] at 0.7."""
+    small box apart: kept [0, 3, 5] at threshold 0.5, [0, 3, 2, 5] at 0.7; and a chain
+    of three boxes, where a dropped box suppresses nothing: kept [0, 2]."""
     for threshold in (0.5, 0.7):
         _check_nms(t, NMS_BOXES, NMS_SCORES, threshold,
                    t.reference("nms", NMS_BOXES, NMS_SCORES, threshold), " (6 boxes)")
+    expected = t.reference("nms", CHAIN_BOXES, CHAIN_SCORES, 0.5)
+    try:
+        _check_nms(t, CHAIN_BOXES, CHAIN_SCORES, 0.5, expected, " (a chain of 3 boxes)")
+    except CheckFailed as exc:
+        raise CheckFailed("%s; box 1 is dropped by box 0, so it cannot drop box 2: only "
+                          "KEPT boxes suppress others (one kept box at a time)" % exc) from None
 
 
 # BEGIN HIDDEN TESTS

@@ -177,7 +177,7 @@ def xor_shortcut(source):
     node = source.defs.get("XOR")
     if node is None:
         return "its definition (def XOR) was not found in the source, so it cannot be checked"
-    inputs = {a.arg for a in node.args.args + node.args.kwonlyargs}
+    inputs = {a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs}
     gate_args = set()
     gates = set()
     for sub in ast.walk(node):
@@ -190,8 +190,7 @@ def xor_shortcut(source):
         line = getattr(sub, "lineno", node.lineno)
         if isinstance(sub, (ast.BinOp, ast.AugAssign)) and isinstance(sub.op, ast.BitXor):
             return "XOR uses ^ (%s)" % (where % line)
-        if isinstance(sub, ast.Compare) and any(isinstance(op, (ast.NotEq, ast.IsNot))
-                                                 for op in sub.ops):
+        if isinstance(sub, ast.Compare) and any(isinstance(op, ast.NotEq) for op in sub.ops):
             return "XOR uses != (%s)" % (where % line)
         if isinstance(sub, ast.Call):
             callee = sub.func.attr if isinstance(sub.func, ast.Attribute) else \
@@ -238,13 +237,13 @@ def _check_activation(t, name, x, expected, what=""):
 
 
 def _declare_activation_tests(name, kink, doc):
-    @ASSIGNMENT.test(name, points=1, name="values")
     def values(t):
         x = _away_from(t.rng, (4, 5), kink, 3.0)                 # (4, 5)
         _check_activation(t, name, x, t.reference(name, x), " (x of shape (4, 5))")
         x = _away_from(t.rng, (7,), kink, 3.0)                   # (7,)
         _check_activation(t, name, x, t.reference(name, x), " (x of shape (7,))")
     values.__doc__ = doc
+    ASSIGNMENT.test(name, points=1, name="values")(values)
 
     # BEGIN HIDDEN TESTS
     @ASSIGNMENT.test(name, points=1, name="matches_reference", hidden=True)
@@ -315,13 +314,11 @@ def softmax_matches_reference(t):
 # ------------------------------------------------------------------------ losses
 
 def _probabilities(rng, N, C):
-    return _rows_of_probabilities(rng.standard_normal((N, C)) * 2.0)      # (N, C)
-
-
-def _rows_of_probabilities(a):
-    """Rows of probabilities to feed the losses (test data, not an answer under test)."""
-    e = np.exp(a - a.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    """Rows of probabilities to feed the losses: whole-number weights over their (exact)
+    row sum, so that the inputs, and a student's copy's recorded values for them, are
+    the same bits on every CPU (no exp, whose last bit varies with the SIMD code)."""
+    weights = rng.integers(1, 40, size=(N, C)).astype(np.float64)     # (N, C)
+    return weights / weights.sum(axis=1, keepdims=True)
 
 
 def _one_hot(labels, C):
@@ -397,7 +394,7 @@ def delta_inside_the_log(t):
     """A label whose probability is 0 or tiny: -log(y + 1e-7), the book's delta inside
     the log (log(0) would be -inf)."""
     y = np.array([[0.0, 0.3, 0.7], [2e-7, 0.5, 0.5 - 2e-7], [0.2, 0.8, 0.0]])   # (3, 3)
-    labels = np.array([0, 0, 1])
+    labels = np.array([0, 0, 1], dtype=np.int64)       # the recorded value's dtype everywhere
     got = t.call("cross_entropy_error", y, labels)
     label = ("cross_entropy_error(y, t) (y[0, label] = 0 and y[1, label] = 2e-7, t labels "
              "[0, 0, 1])")
