@@ -22,39 +22,24 @@ Together the cases catch every test of the assignment failing at least once
 (test_every_test_catches_a_bug); the correct solution keeps full marks on a few seeds
 (the many-seed run is elsewhere), and so do a few correct answers in other styles.
 """
-import ast
-
 import pytest
 
-from autograder import registry
-from tests.helpers import (grade_source, lost_points, solution_source, with_replacement,
-                           withheld_by_gate)
+from tests.corpus import (ANY, E, F, check_case, check_well_formed, edit,
+                          solution_def, uncaught_tests)
+from tests.helpers import lost_points, solution_source, with_replacement
 
 A = "conv"
-F, E = "failed", "error"
-ANY = None          # failed or error: hypothesis decides which generated case fails first
 NET = "ThreeLayerConvNet"
 NET_PARTS = ("conv_forward_im2col", "conv_backward_im2col", "max_pool_forward_fast",
              "max_pool_backward_fast")
 
 
 def _solution_def(name):
-    """The source of the solution's top-level function or class ``name``."""
-    source = solution_source(A)
-    for node in ast.parse(source).body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
-            return ast.get_source_segment(source, node) + "\n"
-    raise KeyError(name)
+    return solution_def(A, name)
 
 
 def _edit(name, *edits):
-    """The solution's ``name`` with each ``(old, new)`` applied; ``old`` must occur
-    exactly once, so a bug never silently turns into the correct code."""
-    source = _solution_def(name)
-    for old, new in edits:
-        assert source.count(old) == 1, (name, old)
-        source = source.replace(old, new)
-    return source
+    return edit(A, name, *edits)
 
 
 def _parts_hint(part):
@@ -570,63 +555,11 @@ def conv_forward_im2col(x, w, b, conv_param):
 ]
 
 
-def _results_by_function(results):
-    by_function = {}
-    for name, r in results.items():
-        by_function.setdefault(r.function, {})[name] = r
-    return by_function
-
-
-def _lost(results):
-    """Tests that lost points on their own (a gate's withholding excluded)."""
-    return {name for name, r in results.items()
-            if (r.status != "passed" or r.score != r.max_score) and not withheld_by_gate(r)}
-
-
-def _has(feedback, expected):
-    """``expected``: one substring, or several that must all appear."""
-    return all(part in feedback
-               for part in ((expected,) if isinstance(expected, str) else expected))
-
-
 @pytest.mark.parametrize("case_id,function,source,expected,dependents", CASES,
                          ids=[c[0] for c in CASES])
 def test_bug_costs_points_only_under_its_function(case_id, function, source, expected,
                                                   dependents):
-    results, report = grade_source(with_replacement(A, source), A)     # graded once, in full
-    assert set(results) == {t.name for t in registry.load(A).tests}
-    by_function = _results_by_function(results)
-
-    # its own function: exactly the named tests lose, with their status and feedback
-    own = by_function[function]
-    lost = _lost(own)
-    assert lost == set(expected), "failing tests of %s: %s" % (
-        function, {n: (own[n].status, own[n].feedback) for n in lost})
-    for name, (status, feedback) in expected.items():
-        r = own[name]
-        if status is ANY:
-            assert r.status in (F, E), (name, r.status, r.feedback)
-        else:
-            assert r.status == status, "%s: %s (%s)" % (name, r.status, r.feedback)
-        assert r.score == 0, (name, r.score)
-        assert _has(r.feedback, feedback), "feedback of %s: %r" % (name, r.feedback)
-    for name, r in own.items():
-        if withheld_by_gate(r):          # withheld only because a value test failed
-            assert r.score == 0, name
-        elif name not in lost:
-            assert r.score == r.max_score, (name, r.feedback)
-
-    # every other function keeps full marks, except the ones that show it by nature
-    losing = {fn for fn, rs in by_function.items()
-              if fn != function and any(r.score != r.max_score for r in rs.values())}
-    assert losing == set(dependents), "other functions that lost points: %s" % {
-        fn: {n: (r.status, r.feedback) for n, r in by_function[fn].items()
-             if r.score != r.max_score} for fn in losing}
-    for fn, feedback in dependents.items():
-        for name in _lost(by_function[fn]):
-            assert _has(by_function[fn][name].feedback, feedback), (
-                "feedback of %s: %r" % (name, by_function[fn][name].feedback))
-    assert report.score < report.max_score
+    check_case(A, function, source, expected, dependents)
 
 
 @pytest.mark.parametrize("case_id,source", CORRECT_VARIANTS,
@@ -638,30 +571,18 @@ def test_correct_variant_full_marks(case_id, source):
 
 
 def test_corpus_is_well_formed():
-    assert len(CASES) >= 24
-    ids = [c[0] for c in CASES]
-    assert len(ids) == len(set(ids))
-    functions = registry.load(A).functions
-    for case_id, function, source, expected, dependents in CASES:
-        assert function in functions, case_id
-        assert expected, case_id
-        for name, (status, feedback) in expected.items():
-            assert name.startswith(function + "."), (case_id, name)
-            assert status in (F, E, ANY) and feedback, (case_id, name)
+    check_well_formed(A, CASES, 24)
+    for case_id, function, _, _, dependents in CASES:
         for fn, feedback in dependents.items():
             # SPEC: the net built from the student's own fast layers shows their bugs;
             # a forward that leaves no cache costs its backward
             assert (fn == NET and function in NET_PARTS
                     or "_forward_" in function
                     and fn == function.replace("_forward_", "_backward_")), (case_id, fn)
-            assert feedback, case_id
 
 
 def test_every_test_catches_a_bug():
-    caught = {name for c in CASES for name in c[3]}
-    declared = {t.name for t in registry.load(A).tests}
-    assert declared - caught == set(), "tests no buggy answer exercises"
-    assert caught <= declared
+    assert uncaught_tests(A, CASES) == set(), "tests no buggy answer exercises"
 
 
 @pytest.mark.parametrize("seed", range(5))
