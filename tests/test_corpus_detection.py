@@ -295,6 +295,15 @@ def nms(boxes, scores, iou_threshold):
         "nms.d2l_like_example": (F, NMS_05 + ": 2 of 3 labels differ: keep[1] expected 3, got 1"),
         "nms.matches_reference": (F, "keep nms(boxes, scores, iou_threshold="),
     }, {}),
+    ("nms_kept_lowest_score_first", NMS, _edit(
+        NMS, ("return np.array(keep, dtype=int)", "return np.array(keep[::-1], dtype=int)")),
+     {
+        "nms.d2l_like_example":
+            (F, NMS_05 + ": 2 of 3 labels differ: keep[0] expected 0, got 5; keep[2] expected "
+                "5, got 0; the kept boxes are right but in ascending score order: start from "
+                "the highest score (np.argsort(-scores))"),
+        "nms.matches_reference": (F, "keep nms(boxes, scores, iou_threshold="),
+    }, {}),
     ("nms_kept_in_index_order", NMS, _edit(
         NMS, ("return np.array(keep, dtype=int)", "return np.sort(np.array(keep, dtype=int))")),
      {

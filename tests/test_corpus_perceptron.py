@@ -133,6 +133,12 @@ def XOR(x1, x2):
         "XOR.built_from_gates":
             (F, "XOR uses its input x1 other than as an argument of AND, NAND or OR (line "),
     }, {}),
+    ("xor_numpy_logical_xor", XOR, '''
+def XOR(x1, x2):
+    return int(np.logical_xor(x1, x2))
+''', {
+        "XOR.built_from_gates": (F, "XOR calls logical_xor() (line "),
+    }, {}),
     ("xor_second_layer_and_of_and", XOR, _edit("XOR", ("s2 = OR(x1, x2)", "s2 = AND(x1, x2)")),
      {
         "XOR.truth_table": (F, "XOR(1, 0): expected 1, got 0 (the truth table: "),
@@ -359,6 +365,12 @@ def numerical_gradient(f, X):
 
 # Correct answers in the book's own styles: they lose nothing.
 CORRECT_VARIANTS = [
+    # XOR from NANDs only (three layers of one gate): built from the gates all the same
+    ("xor_from_nands_only", '''
+def XOR(x1, x2):
+    s = NAND(x1, x2)
+    return NAND(NAND(x1, s), NAND(x2, s))
+'''),
     # the book's own code: AND with a threshold theta, step via np.array(x > 0, dtype=int),
     # the 2-D softmax through the transpose, cross-entropy one-hot as -sum(t * log(y + 1e-7))
     # with a labels branch, gradient_descent from init_x.copy()
