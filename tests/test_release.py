@@ -4,6 +4,7 @@ hidden regions and recording the visible checks' expected values."""
 import ast
 import filecmp
 import inspect
+import json
 import os
 import re
 import subprocess
@@ -12,7 +13,7 @@ import textwrap
 
 import pytest
 
-from autograder import registry, release
+from autograder import expected, registry, release
 from tests.helpers import ROOT, SUBMISSIONS, grade_source, with_replacement
 
 CHECKS = os.path.join(ROOT, "assignments", "checks")
@@ -48,7 +49,7 @@ def test_strip_hidden_refuses_what_would_leak_or_break(text, message):
 
 @pytest.fixture(scope="module")
 def fresh_build(tmp_path_factory):
-    return release.build(str(tmp_path_factory.mktemp("release") / "checks"))
+    return release.build(str(tmp_path_factory.mktemp("release") / "assignments" / "checks"))
 
 
 def _files(folder):
@@ -60,12 +61,81 @@ def _files(folder):
 
 def test_committed_release_is_up_to_date(fresh_build):
     """Stale expected values or a check changed since the last release fail here:
-    run `python -m autograder release`."""
+    run `python -m autograder release`.  Recorded values compare with tolerance (a
+    release recorded on another CPU's SIMD path is not stale); code compares exactly."""
     assert _files(fresh_build) == _files(CHECKS)
-    stale = [f for f in _files(CHECKS)
-             if not filecmp.cmp(os.path.join(fresh_build, f), os.path.join(CHECKS, f),
-                                shallow=False)]
+    stale = []
+    for f in _files(CHECKS):
+        fresh, committed = os.path.join(fresh_build, f), os.path.join(CHECKS, f)
+        if f.startswith(os.path.join("autograder", "expected", "")) and \
+                not f.endswith("points.json"):
+            with open(fresh) as a, open(committed) as b:
+                tests = expected.stale_entries(json.load(b), json.load(a))
+            stale += ["%s: %s" % (f, t) for t in tests]
+        elif not filecmp.cmp(fresh, committed, shallow=False):
+            stale.append(f)
     assert stale == [], "stale: %s; run python -m autograder release" % stale
+
+
+def test_stale_entries_sees_a_changed_input_or_value_but_not_rounding():
+    """The tolerance is for last bits only: a changed seed, shape or value is stale."""
+    import numpy as np
+    from autograder import worker as wire
+
+    x = np.random.default_rng(0).standard_normal((4, 3))          # (4, 3)
+    def recording(inputs, value):
+        return {"t": [dict(expected.summary("f", (inputs, 0.5), {"k": 2}),
+                           value=wire.encode(value))]}
+    base = recording(x, x * 2)
+    nudged = x * (1 + 1e-15 * np.random.default_rng(1).standard_normal(x.shape))
+    assert expected.stale_entries(base, recording(nudged, nudged * 2)) == []
+    assert expected.stale_entries(base, recording(x + 1e-6, x * 2)) == ["t"]
+    assert expected.stale_entries(base, recording(x[:3], x * 2)) == ["t"]
+    assert expected.stale_entries(base, recording(x, x * 2 + 1e-3)) == ["t"]
+    assert expected.stale_entries(base, {}) == ["t"]
+
+
+KIT_IMPORTS = textwrap.dedent('''\
+    import importlib, json, os, sys
+    sys.modules["reference"] = None          # not installed
+    sys.path.insert(0, sys.argv[1])
+    import autograder
+    names = sorted(n[:-3] for n in os.listdir(os.path.dirname(autograder.__file__))
+                   if n.endswith(".py") and n != "__main__.py")
+    checks = sorted(n[:-3] for n in os.listdir(os.path.join(
+        os.path.dirname(autograder.__file__), "checks")) if n.endswith(".py"))
+    for name in names:
+        importlib.import_module("autograder." + name)
+    for name in checks:
+        importlib.import_module("autograder.checks." + name)
+    engine = ("sandbox", "submission", "batch", "cli", "store", "pools", "processes",
+              "report", "release")
+    print(json.dumps({"modules": names, "engine": sorted(
+        m for m in sys.modules if m.startswith("autograder.")
+        and m.split(".")[1] in engine)}))
+    ''')
+
+
+def test_the_kit_is_what_a_kernel_needs_and_not_the_engine(fresh_build):
+    """Students get the check cells, the in-kernel runner and the loaders, not the judge
+    (sandbox, batches, store, CLI): every kit module imports without the engine."""
+    proc = subprocess.run([sys.executable, "-I", "-c", KIT_IMPORTS, fresh_build],
+                          capture_output=True, text=True, cwd=str(os.path.dirname(ROOT)),
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = json.loads(proc.stdout)
+    assert found["engine"] == []
+    shipped = {name + ".py" for name in found["modules"]}
+    assert shipped <= set(release.KIT) and {"notebook.py", "local.py", "data.py"} <= shipped
+    for engine in ("sandbox.py", "batch.py", "cli.py", "store.py", "release.py"):
+        assert not os.path.exists(os.path.join(fresh_build, "autograder", engine))
+    main = subprocess.run([sys.executable, "-I", "-c", "import runpy, sys; "
+                           "sys.path.insert(0, sys.argv[1]); "
+                           "runpy.run_module('autograder', run_name='__main__')",
+                           fresh_build, "grade", "x.ipynb"], capture_output=True, text=True,
+                          timeout=60, cwd=str(os.path.dirname(ROOT)))
+    assert main.returncode == 2 and main.stdout == ""
+    assert main.stderr.count("\n") == 1 and "student's copy of the checks" in main.stderr
 
 
 def _reference_bodies(assignments):
@@ -175,24 +245,69 @@ STUDENT_MODE = textwrap.dedent('''\
     ''')
 
 
-def _student_grade(sources):
+def _student_grade(sources, checks=CHECKS, env=None):
     """Grade (path, assignment) pairs with the released package only, as a student's
     kernel would: the reference cannot be imported there."""
-    import json
-    proc = subprocess.run([sys.executable, "-I", "-c", STUDENT_MODE, CHECKS,
+    proc = subprocess.run([sys.executable, "-I", "-c", STUDENT_MODE, checks,
                            json.dumps(sources)], capture_output=True, text=True,
-                          cwd=os.path.dirname(ROOT), timeout=300)
+                          cwd=os.path.dirname(ROOT), timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(proc.stdout)
 
 
+def _solutions():
+    return [(os.path.join(SUBMISSIONS, "%s_solution.py" % a), a)
+            for a in registry.ASSIGNMENT_MODULES]
+
+
 def test_visible_checks_pass_on_correct_answers_without_the_reference():
-    sources = [(os.path.join(SUBMISSIONS, "%s_solution.py" % a), a)
-               for a in registry.ASSIGNMENT_MODULES]
-    results = _student_grade(sources)
+    results = _student_grade(_solutions())
     visible = {t.name for a in registry.all_assignments() for t in a.tests if not t.hidden}
     assert set(results) == visible
     assert [(n, r) for n, r in results.items() if r[0] != "passed"] == []
+
+
+def _other_simd_path():
+    """The environment that switches NumPy off every SIMD target it dispatches to on
+    this CPU (``NPY_DISABLE_CPU_FEATURES``): ``10.0 ** x`` and ``np.exp`` then round
+    differently in their last bits, as on another machine.  None where NumPy dispatches
+    to nothing beyond its baseline here."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    switched = [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
+    if not switched:
+        return None
+    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=" ".join(switched))
+    return env
+
+
+def test_the_other_simd_path_is_really_another():
+    """The test below is not vacuous: with the features switched, NumPy computes
+    different last bits for the inputs the checks generate (``10.0 ** x``, ``exp``)."""
+    env = _other_simd_path()
+    if env is None:
+        pytest.skip("NumPy dispatches to no SIMD target beyond its baseline on this CPU")
+    code = ("import numpy as np, sys; x = np.random.default_rng(0).uniform(-8, 8, 4096); "
+            "sys.stdout.write((10.0 ** x).tobytes().hex() + (np.exp(x)).tobytes().hex())")
+    bits = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env=e, check=True).stdout for e in (None, env)]
+    assert bits[0] != bits[1]
+
+
+def test_a_release_recorded_on_one_simd_path_checks_on_another(fresh_build, tmp_path):
+    """Same verdict on every machine (SPEC): values recorded with one set of CPU features
+    serve a student whose NumPy takes another SIMD path, both ways round."""
+    env = _other_simd_path()
+    if env is None:
+        pytest.skip("NumPy dispatches to no SIMD target beyond its baseline on this CPU")
+    switched = str(tmp_path / "switched" / "assignments" / "checks")
+    subprocess.run([sys.executable, "-c", "import sys; from autograder import release; "
+                    "release.build(sys.argv[1])", switched], env=dict(
+                        env, PYTHONPATH=ROOT), cwd=ROOT, check=True, timeout=300)
+    visible = {t.name for a in registry.all_assignments() for t in a.tests if not t.hidden}
+    for checks, run_env in ((switched, None), (fresh_build, env)):
+        results = _student_grade(_solutions(), checks, run_env)
+        assert set(results) == visible
+        assert [(n, r) for n, r in results.items() if r[0] != "passed"] == []
 
 
 BUGS = [   # (assignment, function, wrong answer)
