@@ -170,30 +170,21 @@ def predict_labels(dists, y_train, k=1):
     return y_pred
 ''', "predict_labels.tied_vote_goes_to_smallest_label", "expected 1, got 3"),
 
-    ("predict_unstable_order_reversed_descending_sort", "knn", "predict_labels", '''
+    ("predict_argmax_of_neighbour_labels", "knn", "predict_labels", '''
 def predict_labels(dists, y_train, k=1):
     y_pred = np.zeros(dists.shape[0], dtype=np.int64)
     for i in range(dists.shape[0]):
-        nearest = np.argsort(-dists[i], kind="stable")[::-1][:k]   # ties come out reversed
-        y_pred[i] = np.argmax(np.bincount(y_train[nearest]))
+        closest_y = y_train[np.argsort(dists[i])[:k]]
+        y_pred[i] = np.argmax(closest_y)              # the position of the largest label
     return y_pred
-''', "predict_labels.equal_distances_keep_order", "three points at the same distance"),
+''', "predict_labels.majority_of_k_nearest",
+     "y_pred (k=5: the majority label of the 5 nearest, 3 votes of 5): "),
 
-    ("predict_default_argsort", "knn", "predict_labels", '''
+    ("predict_label_of_the_nearest_only", "knn", "predict_labels", '''
 def predict_labels(dists, y_train, k=1):
-    y_pred = np.zeros(dists.shape[0], dtype=np.int64)
-    for i in range(dists.shape[0]):
-        closest_y = y_train[np.argsort(dists[i])[:k]]    # default kind: not stable
-        y_pred[i] = np.argmax(np.bincount(closest_y))
-    return y_pred
-''', "predict_labels.equal_distances_keep_order", "kind='stable'"),
-
-    ("predict_argpartition", "knn", "predict_labels", '''
-def predict_labels(dists, y_train, k=1):
-    nearest = np.argpartition(dists, k - 1, axis=1)[:, :k]   # which tied point? any
-    votes = np.apply_along_axis(np.bincount, 1, y_train[nearest], minlength=y_train.max() + 1)
-    return np.argmax(votes, axis=1)
-''', "predict_labels.equal_distances_keep_order", "must keep the training order"),
+    nearest = np.argsort(dists, axis=1)[:, :k]       # (num_test, k)
+    return y_train[nearest[:, 0]]                     # no vote: always 1-NN
+''', "predict_labels.majority_of_k_nearest", "4 of 4 labels differ"),
 
     ("predict_mean_of_neighbour_labels", "knn", "predict_labels", '''
 def predict_labels(dists, y_train, k=1):
