@@ -22,3 +22,17 @@ def _cell_timeout():
 
 
 c.ExecutePreprocessor.timeout = _cell_timeout()
+
+
+def _autograde_preprocessors():
+    """nbgrader's autograde steps, with the isolated judge's around them: it grades the
+    submission before its kernel runs, and its points replace whatever the grade cells
+    output (autograder/nbgrader_judge.py).  Without the project's package nbgrader stops
+    with an import error rather than trusting the kernel."""
+    from nbgrader.converters.autograde import Autograde
+    from autograder.nbgrader_judge import autograde_steps
+
+    return autograde_steps(Autograde.class_traits()["autograde_preprocessors"].default())
+
+
+c.Autograde.autograde_preprocessors = _autograde_preprocessors()

@@ -93,8 +93,13 @@ def grade(args):
     per_submission = folder and args.format == "gradescope"
     check_out(args.out, per_submission)
     with _stop_on_signals() as stop, contextlib.ExitStack() as cleanup:
-        pool = pools.DaskPool(args.cluster) if args.cluster else \
-            pools.LocalPool(args.jobs or config.MAX_WORKERS)
+        try:
+            pool = pools.DaskPool(args.cluster, stop) if args.cluster else \
+                pools.LocalPool(args.jobs or config.MAX_WORKERS)
+        except pools.Interrupted as exc:
+            print("interrupted (%s) while connecting to the cluster at %s: nothing graded"
+                  % (signal.Signals(exc.signum).name, args.cluster), file=sys.stderr)
+            return 128 + exc.signum
         cleanup.callback(pool.close)
         items = batch.plan(args.submission, options, strict=not folder)
         results = None
@@ -102,6 +107,8 @@ def grade(args):
             results = store.Store(args.store or default_store(args.out))
             cleanup.callback(results.close)
         finished = _grade(args, items, options, pool, results, stop)
+    skipped = sum(item.skipped for item in items)
+    items = [item for item in items if not item.skipped]
     reports = [item.report for item in items if item.report is not None]
     if not finished:
         sys.stderr.write(report.render_summary(reports) if reports else "")
@@ -112,25 +119,35 @@ def grade(args):
                   "it without --regrade" if args.regrade else "the same command",
                   len(items) - len(reports)), file=sys.stderr)
         return 128 + stop.signum
-    write_reports(args, reports, per_submission)
+    write_reports(args, reports, per_submission, folder)
     if folder:
-        if args.out or args.format != "text":     # else the text report ends with it
-            sys.stderr.write(report.render_summary(reports))
+        if reports and (args.out or args.format != "text"):   # else the text report
+            sys.stderr.write(report.render_summary(reports))  # ends with it
         statuses = [report.status_of(rep) for rep in reports]
         reused = sum(item.reused for item in items)
-        print("%d submissions: %d graded, %d not graded, %d in error; this run graded %d "
+        print("%d submissions: %d graded, %d not graded, %d in error%s; this run graded %d "
               "and took %d from %s%s%s" % (
                   len(reports), statuses.count(report.GRADED),
                   statuses.count(report.NOT_GRADED), statuses.count(report.ERROR),
-                  sum(bool(item.key and not item.reused) for item in items), reused,
+                  _skipped_text(skipped, options),
+                  sum(bool(item.key and not item.reused and item.report is not None)
+                      for item in items), reused,
                   results.path, " (--regrade grades them again)" if reused else "",
                   "; report in %s" % args.out if args.out else ""), file=sys.stderr)
     return 0
 
 
-def write_reports(args, reports, per_submission):
+def _skipped_text(skipped, options):
+    """The submissions --only left out of a batch (not in its report), said."""
+    if not skipped:
+        return ""
+    return " (%d more skipped, not in the report: --only %s names no function of their " \
+           "assignment)" % (skipped, ",".join(options.only))
+
+
+def write_reports(args, reports, per_submission, folder=False):
     """The report to --out or stdout; ``per_submission``: one Gradescope results.json
-    per submission below the --out folder."""
+    per submission below the --out folder; ``folder``: a batch's report."""
     if per_submission:
         for name, text in report.gradescope_files(reports, args.submission):
             path = os.path.join(args.out, name)
@@ -140,7 +157,7 @@ def write_reports(args, reports, per_submission):
                 raise UsageError("--out %s: %s" % (os.path.dirname(path), exc.strerror))
             write_report(path, text)
         return
-    text = report.render(reports, args.format)
+    text = report.render(reports, args.format, batch=folder)
     if args.out:
         write_report(args.out, text)
     else:
@@ -153,10 +170,12 @@ def _grade(args, items, options, pool, results, stop):
     if results is None:
         return batch.grade(items, options, pool, stop=stop)
     reused = 0 if args.regrade else batch.reuse(items, results)
-    todo = sum(item.report is None for item in items)
+    skipped = sum(item.skipped for item in items)
+    todo = sum(item.report is None and not item.skipped for item in items)
     print("%d submissions in %s: %d to grade, %d graded before (in %s), %d that cannot be "
-          "read or graded" % (len(items), args.submission, todo, reused, results.path,
-                              len(items) - todo - reused), file=sys.stderr)
+          "read or graded%s" % (len(items) - skipped, args.submission, todo, reused,
+                                results.path, len(items) - skipped - todo - reused,
+                                _skipped_text(skipped, options)), file=sys.stderr)
     progress = Progress(todo)
     try:
         return batch.grade(items, options, pool, results, progress, stop)

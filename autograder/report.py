@@ -18,16 +18,19 @@ def status_of(rep):
     return NOT_GRADED if rep.problem else GRADED
 
 
-def to_dict(reports):
+def to_dict(reports, batch=False):
+    """The SPEC's JSON.  ``batch`` (a folder's submissions): no top-level score or
+    max_score, which would add up different assignments; each submission has its
+    own, and ``assignments`` the totals per assignment."""
     tests = []
     for rep in reports:
         for r in rep.results:
             tests.append({"name": r.name, "assignment": r.assignment, "function": r.function,
                           "score": r.score, "max_score": r.max_score, "status": r.status,
                           "feedback": r.feedback, "hidden": r.hidden, "submission": rep.path})
-    return {
-        "score": sum(rep.score for rep in reports),
-        "max_score": sum(rep.max_score for rep in reports),
+    top = {} if batch else {"score": sum(rep.score for rep in reports),
+                            "max_score": sum(rep.max_score for rep in reports)}
+    return top | {
         "tests": tests,
         "submissions": [{"path": rep.path, "student": rep.student,
                          "assignment": rep.assignment, "score": rep.score,
@@ -111,17 +114,34 @@ def load_notes(load_errors):
     return [summary] + ["while loading, %s" % _load_error(e) for e in others]
 
 
-def render_json(reports):
-    return json.dumps(to_dict(reports), indent=2)
+def skipped_cells(load_errors):
+    """One line per cell skipped while loading (it did not finish, or it killed the
+    process: an endless loop, a 10 GB allocation): what it defined was not graded."""
+    return ["%s was skipped while loading: %s" % (
+        e.get("where", "").strip(" ()") or "a cell",
+        e.get("message", "").split("; the cell was skipped")[0])
+        for e in load_errors if e.get("type") == "SkippedCell"]
+
+
+def note(rep):
+    """A submission's note for a gradebook: why it was not graded, and the cells
+    skipped while loading it."""
+    return "; ".join(([rep.error or rep.problem] if rep.error or rep.problem else [])
+                     + skipped_cells(rep.load_errors))
+
+
+def render_json(reports, batch=False):
+    return json.dumps(to_dict(reports, batch), indent=2)
 
 
 def render_gradescope(reports):
     """Gradescope's results.json: one test per check, visibility by hidden flag; the
-    submission (path, student, assignment, status) in ``extra_data``.  A batch gets one
-    such file per submission (``gradescope_files``)."""
+    submission (path, student, assignment, status) in ``extra_data``; its note (why it
+    was not graded, the cells skipped while loading) and load errors in ``output``.  A
+    batch gets one such file per submission (``gradescope_files``)."""
     data = to_dict(reports)
     result = {
-        "score": float(data["score"]),
+        "score": float(sum(rep.score for rep in reports)),
         "execution_time": round(sum(rep.seconds for rep in reports), 3),
         "tests": [{"name": t["name"], "score": t["score"], "max_score": t["max_score"],
                    "status": "passed" if t["status"] == "passed" else "failed",
@@ -132,7 +152,8 @@ def render_gradescope(reports):
                                                           "status")}
                                        for s in data["submissions"]]},
     }
-    why = [rep.error or rep.problem for rep in reports if rep.error or rep.problem]
+    why = [line for rep in reports for line in [note(rep)] + load_notes(
+        [e for e in rep.load_errors if e.get("type") != "SkippedCell"]) if line]
     if why:
         result["output"] = "\n".join(why)
     return json.dumps(result, indent=2)
@@ -184,14 +205,14 @@ CSV_COLUMNS = ("student", "assignment", "score", "max_score", "status", "submiss
 
 def render_csv(reports):
     """A gradebook: one row per submission (student, assignment, score, max_score),
-    then its status, path and, when it was not graded, why."""
+    then its status, path and a note: why it was not graded, the cells skipped while
+    loading it."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for rep in reports:
         writer.writerow([rep.student or "", rep.assignment or "", _num(rep.score),
-                         _num(rep.max_score), status_of(rep), rep.path,
-                         rep.error or rep.problem or ""])
+                         _num(rep.max_score), status_of(rep), rep.path, note(rep)])
     return out.getvalue()
 
 
@@ -199,7 +220,11 @@ RENDERERS = {"text": None, "json": render_json, "gradescope": render_gradescope,
              "junit": render_junit, "csv": render_csv}
 
 
-def render(reports, fmt):
+def render(reports, fmt, batch=False):
+    """The report of ``reports`` in ``fmt``; ``batch``: a folder's (JSON without a
+    total across assignments)."""
+    if fmt == "json":
+        return render_json(reports, batch)
     return (RENDERERS[fmt] or render_text)(reports)
 
 

@@ -2,20 +2,26 @@
 each submission finishes, so that Ctrl-C or a kill loses no finished result and the
 same command run again grades only what is missing or changed.
 
-A row is found by the submission's path and its key: a hash of what is graded (the
-cells and the assignment they were read as), the grader's version (a hash of its
-checks and references) and the options that change a verdict (seed, limits, --only,
---visible-only, --assignment).  A changed file, another seed or a changed check gives
-another key, hence a fresh grading; the old row stays and is simply not used.
+A row is found by the submission's path relative to the batch's folder (so that the
+course folder can move) and its key: a hash of what is graded (the code of each cell
+as Python reads it, so that a comment or whitespace edit keeps the result, its
+labels, the submission's other files, the assignment it is graded as), the grader's
+version (a hash of its checks and references) and the options that change a verdict
+(seed, limits, --only, --visible-only, --assignment).  Changed code, another seed or a
+changed check gives another key, hence a fresh grading; the old row stays and is
+simply not used.
 """
+import ast
 import dataclasses
 import functools
 import hashlib
 import importlib.util
+import io
 import json
 import os
 import sqlite3
 import time
+import tokenize
 
 from .errors import StoreError
 from .runner import SubmissionReport, TestResult
@@ -52,9 +58,40 @@ def grader_version():
 def submission_key(sub, options):
     """The key of a submission's result (see the module's docstring)."""
     verdict = {name: getattr(options, name) for name in VERDICT_OPTIONS}
-    text = json.dumps({"cells": sub.cells, "assignment": sub.assignment,
+    files = {name: code_key(data.decode("utf-8", "replace")) if name.endswith(".py")
+             else hashlib.sha256(data).hexdigest()
+             for name, data in (sub.files or {}).items()}
+    text = json.dumps({"cells": [[code_key(c["source"]), c.get("label")] for c in sub.cells],
+                       "files": files, "assignment": sub.assignment,
                        "options": verdict, "grader": grader_version()}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def code_key(source):
+    """What of a cell's source the verdict depends on: its syntax tree (as the worker
+    compiles it: as written, else with IPython magics stripped), without comments,
+    blank lines or layout; where it does not parse, its tokens without comments; else
+    the text itself."""
+    from .structure import _PARSE_LOCK
+    from .worker import strip_magics
+
+    for text in (source, strip_magics(source)):
+        try:
+            with _PARSE_LOCK:
+                return ast.dump(ast.parse(text))
+        except (SyntaxError, ValueError):          # ValueError: a null byte
+            continue
+    kept, end = [], (1, 0)
+    try:
+        for t in tokenize.generate_tokens(io.StringIO(source).readline):
+            if t.type not in (tokenize.COMMENT, tokenize.NL):
+                kept.append((t.type, "" if t.type == tokenize.INDENT else t.string))
+            end = t.end
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        # Past the point where tokenizing failed, the text itself.
+        lines = source.splitlines(keepends=True)
+        kept.append("".join(lines[end[0] - 1:])[end[1]:] if lines else "")
+    return repr(kept)
 
 
 def to_record(report):
@@ -97,9 +134,10 @@ class Store:
         self.db.commit()
 
     def get(self, path, key):
-        """The stored report of ``path`` graded under ``key``, or None."""
+        """The stored report of ``path`` (relative to the batch's folder) graded under
+        ``key``, or None."""
         row = self.db.execute("SELECT report FROM results WHERE path = ? AND key = ?",
-                              (os.path.abspath(path), key)).fetchone()
+                              (path, key)).fetchone()
         if row is None:
             return None
         try:
@@ -112,7 +150,7 @@ class Store:
         try:
             with self.db:
                 self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
-                                (os.path.abspath(path), key, json.dumps(to_record(report)),
+                                (path, key, json.dumps(to_record(report)),
                                  time.time()))
         except sqlite3.Error as exc:
             raise StoreError("--store %s: cannot record a result (%s)"

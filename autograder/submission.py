@@ -16,11 +16,52 @@ class Submission:
     path: str
     cells: list            # [{"source": str, "label": str}]
     assignment: str = None  # from the notebook metadata or file name, if known
+    # In a batch's submitted/<student>/<assignment>/ folder: the folder's other files
+    # ({path relative to the folder: bytes}), there for the submission while it is
+    # graded (a helper module it imports, a data file it reads).
+    files: dict = None
 
     @property
     def source(self):
+        """What the structural checks read: the cells and, before them (so that the
+        submission's own definitions win), the functions of its helper .py files."""
         from .structure import Source
-        return Source(self.cells)
+        helpers = [{"source": _text(data), "label": name}
+                   for name, data in sorted((self.files or {}).items())
+                   if name.endswith(".py")]
+        return Source(helpers + [c for c in self.cells if not c.get(FILES_CELL)])
+
+
+FILES_CELL = "files"       # the key that marks ``files_cell``'s cell
+
+
+def files_cell(files):
+    """A cell, run before the submission's own, that writes ``files`` (``{relative
+    path: bytes}``) into the worker's working folder (its scratch folder) and puts
+    that folder on ``sys.path``, as next to the notebook: ``import utils`` finds the
+    student's ``utils.py``.  It binds no name in the submission's namespace."""
+    import base64
+
+    encoded = {name: base64.b64encode(data).decode("ascii")
+               for name, data in sorted(files.items())}
+    code = (
+        "def install(files):\n"
+        "    import base64, os, sys\n"
+        "    here = os.getcwd()\n"
+        "    for name, data in files.items():\n"
+        "        path = os.path.join(here, name)\n"
+        "        os.makedirs(os.path.dirname(path), exist_ok=True)\n"
+        "        with open(path, 'wb') as f:\n"
+        "            f.write(base64.b64decode(data))\n"
+        "    if here not in sys.path:\n"
+        "        sys.path.insert(0, here)\n"
+        "install(%r)\n" % (encoded,))
+    return {"source": "exec(%r, {'__builtins__': __builtins__})\n" % code,
+            "label": "the submission's files", FILES_CELL: True}
+
+
+def _text(data):
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
 
 
 def find(path):

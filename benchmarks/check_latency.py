@@ -1,10 +1,13 @@
 """Check-cell latency on the student's side, and nbgrader autograde time per notebook.
 
     python benchmarks/check_latency.py [--assignments knn,backprop,...]
+                                       [--student-venv DIR] [--skip-autograde]
 
-Student's side: each released notebook, solutions typed in, runs in a fresh kernel
-that has the students' copy of the checks (assignments/checks first on the path, the
-reference not importable), once as is and once after a 20 s cell; the latency of a
+Student's side: each released notebook, solutions typed in, runs in a fresh kernel of
+a student's install: a virtual environment (``--student-venv``, made on first use)
+with only what the README's "For students" section installs (the released
+assignments/checks, a kernel, the CPU wheel of PyTorch), so the kernel has no
+reference and no engine; once as is and once after a 20 s cell.  The latency of a
 check cell is its kernel execution time (nbclient's execute_input -> execute_reply
 timestamps), which includes the student's own function.
 
@@ -30,8 +33,8 @@ from autograder import registry
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHECKS = os.path.join(ROOT, "assignments", "checks")
 ASSIGNMENTS = registry.ASSIGNMENT_MODULES
-STUDENT_COPY = ("import sys\nsys.modules['reference'] = None   # a student's copy: no "
-                "reference\nsys.path.insert(0, %r)" % CHECKS)
+STUDENT_INSTALL = [CHECKS, "ipykernel", "torch==2.13.0"]
+KERNEL = "dl-assignments-student"
 
 
 def _meta(cell):
@@ -61,22 +64,39 @@ def _seconds(cell):
     return (parse(end.replace("Z", "+00:00")) - parse(start.replace("Z", "+00:00"))).total_seconds()
 
 
-def run(nb, folder, env):
+def student_venv(folder):
+    """A student's install in ``folder`` (made once): the released checks, a kernel and
+    PyTorch's CPU wheel, with a kernel spec registered inside it; returns the JUPYTER_PATH
+    that finds that kernel."""
+    python = os.path.join(folder, "bin", "python")
+    if not os.path.exists(python):
+        subprocess.run([sys.executable, "-m", "venv", folder], check=True)
+        with tempfile.TemporaryDirectory() as build:      # pip builds in the source folder
+            checks = os.path.join(build, "checks")
+            shutil.copytree(CHECKS, checks)
+            install = [checks if item == CHECKS else item for item in STUDENT_INSTALL]
+            subprocess.run([python, "-m", "pip", "install", "-q", *install], check=True)
+        subprocess.run([python, "-m", "ipykernel", "install", "--prefix", folder,
+                        "--name", KERNEL], check=True, capture_output=True)
+    return os.path.join(folder, "share", "jupyter")
+
+
+def run(nb, folder, env, kernel="python3"):
     start = time.perf_counter()
-    NotebookClient(nb, timeout=900, kernel_name="python3", record_timing=True,
+    NotebookClient(nb, timeout=900, kernel_name=kernel, record_timing=True,
                    resources={"metadata": {"path": folder}}).execute(env=env)
     return time.perf_counter() - start
 
 
 def student_latency(assignment, env, warm_up_seconds):
-    """(notebook wall time, [check cell seconds]) in a student's copy."""
+    """(notebook wall time, [check cell seconds]) in a student's install (the kernel
+    ``KERNEL`` of ``student_venv``)."""
     nb = solved_release(assignment)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(STUDENT_COPY))
     if warm_up_seconds:
-        nb.cells.insert(1, nbformat.v4.new_code_cell(
+        nb.cells.insert(0, nbformat.v4.new_code_cell(
             "import time\ntime.sleep(%d)   # a long experiment" % warm_up_seconds))
     with tempfile.TemporaryDirectory() as folder:
-        wall = run(nb, folder, env)
+        wall = run(nb, folder, env, KERNEL)
     checks = [(_meta(c)["grade_id"], _seconds(c)) for c in nb.cells if _meta(c).get("grade")]
     return wall, checks
 
@@ -136,7 +156,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignments", default=",".join(ASSIGNMENTS))
     parser.add_argument("--sleep", type=int, default=20, help="seconds of the long cell")
+    parser.add_argument("--student-venv", default=os.path.join(tempfile.gettempdir(),
+                                                               "dl-student-venv"),
+                        help="the student's install (made on first use)")
+    parser.add_argument("--skip-autograde", action="store_true",
+                        help="the student's side only")
     args = parser.parse_args()
+    os.environ["JUPYTER_PATH"] = student_venv(args.student_venv)
+    student_env = {k: v for k, v in os.environ.items()
+                   if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    student_env["MPLBACKEND"] = "Agg"
     env = dict(os.environ, MPLBACKEND="Agg",
                PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
                PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
@@ -145,14 +174,16 @@ def main():
                                           "worst check"))
     rows = []
     for assignment in args.assignments.split(","):
-        wall, fresh = student_latency(assignment, env, 0)
-        _, later = student_latency(assignment, env, args.sleep)
+        wall, fresh = student_latency(assignment, student_env, 0)
+        _, later = student_latency(assignment, student_env, args.sleep)
         times = [s for _, s in fresh]
         worst = max(fresh + later, key=lambda item: item[1])
         print("%-20s %8.3f %8.3f %8.3f %8.3f   %s" % (
             assignment, statistics.median(times), times[0],
             statistics.median(s for _, s in later), worst[1], worst[0]))
         rows.append((assignment, wall))
+    if args.skip_autograde:
+        return
     print()
     print("autograde per notebook (seconds)")
     print("%-20s %10s %10s %8s" % ("notebook", "autograde", "own run", "CLI"))

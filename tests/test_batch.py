@@ -30,11 +30,15 @@ KNN = registry.load("knn")
 LINEAR = registry.load("linear_classifiers")
 
 
-def notebook(source):
-    """A notebook with ``source`` as its one code cell."""
-    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
-                       "cells": [{"cell_type": "code", "source": source, "metadata": {},
-                                  "outputs": [], "execution_count": None}]})
+def notebook(source, *more, assignment=None):
+    """A notebook whose code cells are ``source`` and ``more``; ``assignment``: the
+    one its metadata names."""
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5,
+                       "metadata": {"autograder": {"assignment": assignment}}
+                       if assignment else {},
+                       "cells": [{"cell_type": "code", "source": text, "metadata": {},
+                                  "outputs": [], "execution_count": None}
+                                 for text in (source,) + more]})
 
 
 def make_class(folder, files):
@@ -81,9 +85,9 @@ MIXED = {
     "submitted/gina/linear_classifiers/linear_classifiers.py":
         solution_source("linear_classifiers"),
 }
+# One entry per student and assignment folder: alice's notes.py goes with her knn.py.
+ENTRIES = sorted(p for p in MIXED if p != "submitted/alice/knn/notes.py")
 ERRORS = {
-    "submitted/alice/knn/notes.py": "cannot tell which assignment this is; pass "
-                                    "--assignment (one of knn, ",
     "submitted/carol/knn/knn.ipynb": "not a valid notebook (broken JSON: ",
     "submitted/dave/knn/knn.ipynb": "not a valid notebook (broken JSON: Expecting value",
     "submitted/erin/knn/knn.py": "not UTF-8 text (byte 0)",
@@ -108,10 +112,11 @@ def test_a_mixed_folder_gives_one_report_with_an_entry_for_each(mixed):
     assert proc.stdout == "" and "Traceback" not in proc.stderr
     data = json.loads((folder / "report.json").read_text())
     entries = {s["path"]: s for s in data["submissions"]}
-    assert sorted(entries) == sorted(MIXED)
+    assert sorted(entries) == ENTRIES
     for path, reason in ERRORS.items():
         entry = entries[path]
-        assert (entry["status"], entry["score"], entry["max_score"]) == ("error", 0, 0), entry
+        assert (entry["status"], entry["score"], entry["max_score"]) == (
+            "error", 0, KNN.max_score), entry
         assert entry["error"].startswith(reason), entry
         assert entry["student"] == path.split("/")[1] and entry["assignment"] == "knn"
     for path, assignment in GRADED.items():
@@ -122,12 +127,15 @@ def test_a_mixed_folder_gives_one_report_with_an_entry_for_each(mixed):
     frank = entries[OTHERS]
     assert (frank["status"], frank["score"], frank["max_score"]) == (
         "not graded", 0, KNN.max_score)
-    assert frank["problem"].endswith("grade it with --assignment linear_classifiers")
-    assert {t["submission"] for t in data["tests"]} == set(GRADED) | {OTHERS}
-    # totals per assignment, never added across assignments
+    assert frank["problem"].endswith(": not graded as knn; if it is frank's "
+                                     "linear_classifiers submission, put it in "
+                                     "submitted/frank/linear_classifiers/")
+    assert {t["submission"] for t in data["tests"]} == set(ENTRIES)
+    # totals per assignment, never added across assignments (no top-level total)
+    assert "score" not in data and "max_score" not in data
     assert data["assignments"] == {
-        "knn": {"submissions": 7, "graded": 2, "not graded": 1, "error": 4,
-                "score": 2 * KNN.max_score, "max_score": 3 * KNN.max_score,
+        "knn": {"submissions": 6, "graded": 2, "not graded": 1, "error": 3,
+                "score": 2 * KNN.max_score, "max_score": 6 * KNN.max_score,
                 "graded_score": 2 * KNN.max_score, "graded_max_score": 2 * KNN.max_score},
         "linear_classifiers": {"submissions": 1, "graded": 1, "not graded": 0, "error": 0,
                                "score": LINEAR.max_score, "max_score": LINEAR.max_score,
@@ -138,8 +146,8 @@ def test_a_mixed_folder_gives_one_report_with_an_entry_for_each(mixed):
 def test_progress_is_a_line_per_graded_submission_then_a_summary(mixed):
     _, proc = mixed
     lines = proc.stderr.splitlines()
-    assert lines[0] == ("8 submissions in submitted: 4 to grade, 0 graded before (in %s), "
-                        "4 that cannot be read or graded"
+    assert lines[0] == ("7 submissions in submitted: 4 to grade, 0 graded before (in %s), "
+                        "3 that cannot be read or graded"
                         % os.path.join(mixed[0], store.DEFAULT_NAME))
     progress_lines = [line for line in lines if line.startswith("[")]
     assert sorted(line.split()[1] for line in progress_lines) == sorted(
@@ -148,10 +156,10 @@ def test_progress_is_a_line_per_graded_submission_then_a_summary(mixed):
     assert "submitted/bob/knn/knn.ipynb  knn  %g / %g  " % (KNN.max_score, KNN.max_score) \
         in proc.stderr
     table = lines[lines.index(next(l for l in lines if l.startswith("submission "))):]
-    assert len([l for l in table if l.startswith("submitted/")]) == len(MIXED)
-    assert any(l.split()[:6] == ["knn", "7", "2", "1", "4", "%g" % KNN.max_score]
+    assert len([l for l in table if l.startswith("submitted/")]) == len(ENTRIES)
+    assert any(l.split()[:6] == ["knn", "6", "2", "1", "3", "%g" % KNN.max_score]
                for l in table), table
-    assert lines[-1].startswith("8 submissions: 3 graded, 1 not graded, 4 in error; this "
+    assert lines[-1].startswith("7 submissions: 3 graded, 1 not graded, 3 in error; this "
                                 "run graded 4 and took 0 from ")
     assert "Total:" not in proc.stderr
 
@@ -172,7 +180,7 @@ def test_exports_reuse_the_store_and_parse(mixed):
     assert list(rows[0]) == ["student", "assignment", "score", "max_score", "status",
                              "submission", "note"]
     by_path = {r["submission"]: r for r in rows}
-    assert sorted(by_path) == sorted(MIXED)
+    assert sorted(by_path) == ENTRIES
     assert {k: by_path["submitted/bob/knn/knn.ipynb"][k] for k in ("student", "assignment",
                                                                    "score", "max_score",
                                                                    "status", "note")} == {
@@ -180,15 +188,15 @@ def test_exports_reuse_the_store_and_parse(mixed):
         "max_score": "%g" % KNN.max_score, "status": "graded", "note": ""}
     carol = by_path["submitted/carol/knn/knn.ipynb"]
     assert (carol["student"], carol["score"], carol["max_score"], carol["status"]) == (
-        "carol", "0", "0", "error")
+        "carol", "0", "%g" % KNN.max_score, "error")
     assert carol["note"].startswith("not a valid notebook")
     assert by_path[OTHERS]["status"] == "not graded"
-    assert by_path[OTHERS]["note"].endswith("--assignment linear_classifiers")
+    assert by_path[OTHERS]["note"].endswith("put it in submitted/frank/linear_classifiers/")
 
     found = sorted(str(p.relative_to(folder / "gradescope"))
                    for p in (folder / "gradescope").rglob("*") if p.is_file())
     assert found == sorted(os.path.join(os.path.splitext(os.path.relpath(p, "submitted"))[0],
-                                        "results.json") for p in MIXED)
+                                        "results.json") for p in ENTRIES)
     alice = json.loads((folder / "gradescope/alice/knn/knn/results.json").read_text())
     assert alice["score"] == KNN.max_score
     assert [t["name"] for t in alice["tests"]] == [t.name for t in KNN.tests]
@@ -196,18 +204,22 @@ def test_exports_reuse_the_store_and_parse(mixed):
         "path": "submitted/alice/knn/knn.py", "student": "alice", "assignment": "knn",
         "status": "graded"}]
     erin = json.loads((folder / "gradescope/erin/knn/knn/results.json").read_text())
-    assert (erin["score"], erin["tests"], erin["output"]) == (0, [], "not UTF-8 text (byte 0)")
+    assert (erin["score"], erin["output"]) == (0, "not UTF-8 text (byte 0)")
+    assert [(t["name"], t["score"], t["max_score"], t["status"], t["output"])
+            for t in erin["tests"]] == [(t.name, 0, t.points, "failed", "not UTF-8 text "
+                                         "(byte 0)") for t in KNN.tests]
 
     suites = ElementTree.parse(str(folder / "junit.xml")).getroot().findall("testsuite")
-    assert sorted(s.get("name").split(":", 1)[1] for s in suites) == sorted(MIXED)
+    assert sorted(s.get("name").split(":", 1)[1] for s in suites) == ENTRIES
     for suite in suites:
         path = suite.get("name").split(":", 1)[1]
         cases = suite.findall("testcase")
         assert {c.get("file") for c in cases} == {path}
         assert int(suite.get("tests")) == len(cases)
         if path in ERRORS:
-            assert [c.get("name") for c in cases] == ["submission"]
-            assert cases[0].find("error").get("message").startswith(ERRORS[path])
+            assert [c.get("name") for c in cases] == [t.name for t in KNN.tests]
+            assert all(c.find("error").get("message").startswith(ERRORS[path])
+                       for c in cases)
         elif path in GRADED:
             assert len(cases) == len(GRADED[path].tests)
             assert not [c for c in cases if len(c)]          # no failure, no error
@@ -221,15 +233,214 @@ def test_the_text_report_ends_with_the_summary_not_a_total_across_assignments(mi
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "Total:" not in out
-    assert "submitted/carol/knn/knn.ipynb  (knn)  0 / 0 points\n  error: not a valid " \
-           "notebook (broken JSON: " in out
+    assert "submitted/carol/knn/knn.ipynb  (knn)  0 / %g points\n  error: not a valid " \
+           "notebook (broken JSON: " % KNN.max_score in out
     tail = out[out.index("\nsubmission "):].splitlines()
-    assert len([line for line in tail if line.startswith("submitted/")]) == len(MIXED)
+    assert len([line for line in tail if line.startswith("submitted/")]) == len(ENTRIES)
     assert [line.split()[0] for line in tail if line.split() and line.split()[0] in (
         "knn", "linear_classifiers") and line.split()[1].isdigit()] == [
         "knn", "linear_classifiers"]
     # the summary is in the report, not printed a second time on stderr
     assert "\nsubmission " not in proc.stderr
+
+
+# ---------------------------------------------------------------- a gradebook to import
+# (issue 19) One row per student and assignment folder, with its assignment's max;
+# the folder's other files go with its notebook; --only skips the other assignments.
+ONLY = "predict_labels"
+ONLY_POINTS = sum(t.points for t in KNN.tests if t.function == ONLY)
+REFERENCE = os.path.join(ROOT, "reference", "knn.py")
+GRADEBOOK = {
+    # imports its own utils.py and reads its own data file; still cannot read the project
+    "submitted/zoe/knn/knn.ipynb": notebook(
+        "import utils\nfrom utils import helper\nwith open('data/k.txt') as f:\n"
+        "    K = int(f.read())\nassert helper() == K == 42\n",
+        solution_source("knn"), "open(%r).read()" % REFERENCE),
+    "submitted/zoe/knn/utils.py": "def helper():\n    return 42\n",
+    "submitted/zoe/knn/data/k.txt": "42\n",
+    "submitted/alice/knn/knn.ipynb": notebook(solution_source("knn")),
+    "submitted/alice/knn/notes.py": "# what I tried\nx = 1\n",          # her stray file
+    "submitted/ivan/knn/knn.ipynb": '{"cells": [',                        # broken
+    "submitted/kim/knn/knn.ipynb": notebook(solution_source("knn"),       # cell 2 kills
+                                            "import os\nos._exit(3)"),    # the worker
+    "submitted/frank/knn/knn.py": solution_source("linear_classifiers"),  # other one's
+    "submitted/gina/linear_classifiers/linear_classifiers.py":            # skipped by
+        solution_source("linear_classifiers"),                            # --only
+    "submitted/hal/linear_classifiers/linear_classifiers.ipynb": "",      # skipped too
+    "submitted/lee/notes.py": "x = 1\n",                                  # no assignment
+}
+
+
+@pytest.fixture(scope="module")
+def gradebook(tmp_path_factory):
+    """The class graded once with --only (CSV), then exported as JSON and Gradescope
+    (from the store)."""
+    folder = make_class(tmp_path_factory.mktemp("gradebook"), GRADEBOOK)
+    runs = [run_cli("grade", "submitted", "--only", ONLY, "--format", fmt, "--out", out,
+                    cwd=str(folder))
+            for fmt, out in (("csv", "grades.csv"), ("json", "report.json"),
+                             ("gradescope", "gradescope"))]
+    for proc in runs:
+        assert proc.returncode == 0, proc.stderr
+        assert "Traceback" not in proc.stderr
+    rows = list(csv.DictReader(io.StringIO((folder / "grades.csv").read_text())))
+    return folder, runs, {r["student"]: r for r in rows}, rows
+
+
+def test_a_students_folder_is_one_row_graded_with_its_other_files(gradebook):
+    """Item 1: zoe's notebook imports her utils.py and reads her data file (one row,
+    full marks, no load error but the project file it may not read); alice's stray
+    notes.py is not a row of its own."""
+    folder, runs, by_student, rows = gradebook
+    assert [(r["student"], r["assignment"]) for r in rows] == [
+        ("alice", "knn"), ("frank", "knn"), ("ivan", "knn"), ("kim", "knn"), ("lee", ""),
+        ("zoe", "knn")]
+    for student in ("alice", "zoe"):
+        row = by_student[student]
+        assert (row["score"], row["max_score"], row["status"], row["submission"]) == (
+            "%g" % ONLY_POINTS, "%g" % ONLY_POINTS, "graded",
+            "submitted/%s/knn/knn.ipynb" % student), row
+    data = json.loads((folder / "report.json").read_text())
+    zoe = next(s for s in data["submissions"] if s["student"] == "zoe")
+    assert len(zoe["load_errors"]) == 1, zoe["load_errors"]
+    assert zoe["load_errors"][0].startswith("PermissionError: ")
+    assert zoe["load_errors"][0].endswith("(line 1 of cell 3, in <module>)")
+
+
+def test_a_row_that_could_not_be_graded_carries_its_assignments_max(gradebook):
+    """Item 3: a broken notebook's row is 0 out of its assignment's max (of the --only
+    tests), never 0 / 0."""
+    _, _, by_student, _ = gradebook
+    ivan = by_student["ivan"]
+    assert (ivan["score"], ivan["max_score"], ivan["status"]) == (
+        "0", "%g" % ONLY_POINTS, "error")
+    assert ivan["note"].startswith("not a valid notebook (broken JSON: ")
+
+
+def test_only_skips_the_other_assignments_and_hints_fit_a_batch(gradebook):
+    """Item 6: with --only, the submissions of assignments without that function are
+    left out (not error rows) and the summary says so; the hints say where a file
+    belongs, not "pass --assignment"."""
+    folder, runs, by_student, _ = gradebook
+    assert not {"gina", "hal"} & set(by_student)
+    first = runs[0].stderr.splitlines()
+    skipped = ("(2 more skipped, not in the report: --only predict_labels names no "
+               "function of their assignment)")
+    assert first[0] == ("6 submissions in submitted: 4 to grade, 0 graded before (in %s), "
+                        "2 that cannot be read or graded %s"
+                        % (folder / store.DEFAULT_NAME, skipped))
+    assert first[-1].startswith("6 submissions: 3 graded, 1 not graded, 2 in error %s; "
+                                "this run graded 4 and took 0 from " % skipped)
+    assert by_student["lee"]["note"] == (
+        "cannot tell which assignment this is: put it in submitted/lee/<assignment>/ or set "
+        "its notebook's metadata autograder.assignment (one of %s)"
+        % ", ".join(registry.ASSIGNMENT_MODULES))
+    frank = by_student["frank"]
+    assert (frank["score"], frank["max_score"], frank["status"]) == (
+        "0", "%g" % ONLY_POINTS, "not graded")
+    assert frank["note"].startswith("this submission defines none of knn's functions but ")
+    assert frank["note"].endswith(": not graded as knn; if it is frank's linear_classifiers "
+                                  "submission, put it in submitted/frank/linear_classifiers/")
+    for proc in runs:
+        assert "--assignment" not in proc.stderr
+
+
+def test_cells_skipped_while_loading_are_in_the_gradebook_and_gradescope(gradebook):
+    """Item 7: kim's cell 2 killed the worker and was skipped: the CSV note and the
+    Gradescope output say so."""
+    folder, _, by_student, _ = gradebook
+    kim = by_student["kim"]
+    assert (kim["score"], kim["status"]) == ("%g" % ONLY_POINTS, "graded")
+    assert kim["note"].startswith("cell 2 was skipped while loading: "), kim
+    results = json.loads((folder / "gradescope/kim/knn/knn/results.json").read_text())
+    assert results["output"] == kim["note"]
+
+
+def test_a_batchs_json_has_totals_per_assignment_only(gradebook):
+    """Item 8: no top-level score adding assignments together; each submission and
+    each assignment has its own."""
+    folder, _, _, _ = gradebook
+    data = json.loads((folder / "report.json").read_text())
+    assert "score" not in data and "max_score" not in data
+    assert data["assignments"]["knn"]["max_score"] == 5 * ONLY_POINTS
+    assert {s["student"]: s["max_score"] for s in data["submissions"]} == {
+        "alice": ONLY_POINTS, "frank": ONLY_POINTS, "ivan": ONLY_POINTS, "kim": ONLY_POINTS,
+        "lee": 0, "zoe": ONLY_POINTS}
+
+
+def test_the_folder_names_the_assignment(tmp_path):
+    """Item 2: a notebook of another assignment in an assignment's folder is a 0 out
+    of the folder's assignment's max, with a note; a folder whose notebook cannot be
+    told is one error row.  (Nothing here is graded: plain rows.)"""
+    conv = registry.load("conv")
+    folder = make_class(tmp_path, {
+        "submitted/jack/conv/knn.ipynb": notebook(solution_source("knn"), assignment="knn"),
+        "submitted/mia/conv/conv_v1.ipynb": notebook("x = 1"),
+        "submitted/mia/conv/conv_final.ipynb": notebook("y = 2"),
+    })
+    proc = run_cli("grade", "submitted", "--format", "csv", cwd=str(folder))
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert [(r["student"], r["assignment"], r["score"], r["max_score"], r["status"],
+             r["submission"], r["note"]) for r in rows] == [
+        ("jack", "conv", "0", "%g" % conv.max_score, "not graded",
+         "submitted/jack/conv/knn.ipynb",
+         "knn.ipynb is knn's notebook (its file name says so), in the folder of conv: not "
+         "graded as conv; if it is jack's knn submission, put it in submitted/jack/knn/"),
+        ("mia", "conv", "0", "%g" % conv.max_score, "error", "submitted/mia/conv",
+         "cannot tell which file is the submission: 2 notebooks (conv_final.ipynb, "
+         "conv_v1.ipynb), none named conv.ipynb")]
+
+
+def test_a_comment_edit_or_a_moved_course_keeps_the_result(tmp_path):
+    """Item 5: the store's key is the code as Python reads it (comments and blank
+    lines do not count) and its path below the batch's folder (the course may move);
+    a code edit is graded again."""
+    source = solution_source("knn")
+    course = make_class(tmp_path / "course", {
+        "submitted/s1/knn/knn.ipynb": notebook(source)})
+    nb = course / "submitted/s1/knn/knn.ipynb"
+
+    def run(where):
+        proc = run_cli("grade", "submitted", "--only", ONLY, "--format", "csv",
+                       cwd=str(where))
+        assert proc.returncode == 0, proc.stderr
+        return proc.stderr.splitlines()[-1]
+
+    assert "this run graded 1 and took 0 from" in run(course)
+    commented = source.replace("def predict_labels(", "# a comment added later\n\n\n"
+                               "def predict_labels(", 1).replace(
+        "\n    return ", "\n    # why it returns this\n    return ", 1) + "\n   \n# end\n"
+    assert commented != source
+    nb.write_text(notebook(commented))
+    assert "this run graded 0 and took 1 from" in run(course)
+    moved = tmp_path / "elsewhere"
+    os.rename(str(course), str(moved))
+    assert "this run graded 0 and took 1 from %s" % os.path.join(
+        os.path.realpath(moved), store.DEFAULT_NAME) in run(moved)
+    (moved / "submitted/s1/knn/knn.ipynb").write_text(notebook(commented + "\nLATE = 1\n"))
+    assert "this run graded 1 and took 0 from" in run(moved)
+
+
+def test_the_code_key_ignores_comments_and_layout_only():
+    code = "def f(x):\n    return x + 1\n"
+    same = "# f\ndef f(x):   # adds one\n\n    return x + 1  # here\n\n"
+    assert store.code_key(same) == store.code_key(code)
+    assert store.code_key("def f(x):\n    return x + 2\n") != store.code_key(code)
+    assert store.code_key("%time f(1)\n# c\n") == store.code_key("%time f(1)\n")
+    broken = "def f(x:\n    return x\n"                     # does not parse
+    assert store.code_key(broken + "# c\n") == store.code_key(broken)
+    assert store.code_key(broken.replace("x\n", "y\n")) != store.code_key(broken)
+    sub = Submission("a.ipynb", [{"source": code, "label": "cell 1"}], "knn")
+    assert store.submission_key(sub, Options()) == store.submission_key(
+        Submission("b.ipynb", [{"source": same, "label": "cell 1"}], "knn"), Options())
+    assert store.submission_key(sub, Options()) != store.submission_key(
+        Submission("a.ipynb", [{"source": code, "label": "cell 2"}], "knn"), Options())
+    with_files = Submission("a.ipynb", sub.cells, "knn", files={"utils.py": b"A = 1\n"})
+    assert store.submission_key(with_files, Options()) != store.submission_key(sub, Options())
+    assert store.submission_key(with_files, Options()) == store.submission_key(
+        Submission("a.ipynb", sub.cells, "knn", files={"utils.py": b"A = 1  # one\n"}),
+        Options())
 
 
 # ---------------------------------------------------------------- kill, resume
@@ -338,8 +549,8 @@ def test_an_interrupted_batch_prints_a_partial_summary_and_keeps_its_results(
         "command again to grade the other %d" % (done, len(CLASS), db, len(CLASS) - done))
     table = [line for line in err.splitlines() if line.startswith("submitted/")
              and line.endswith("graded")]
-    assert sorted(line.split()[0] for line in table) == sorted(
-        os.path.relpath(p, str(folder)) for p, _ in kept)
+    assert sorted(line.split()[0] for line in table) == sorted(     # rows: below the
+        os.path.join("submitted", p) for p, _ in kept)                 # batch's folder
     scores = {s["path"]: s["score"] for s in whole["submissions"]}
     assert all(line.split()[2] == "%g" % scores[line.split()[0]] for line in table)
 

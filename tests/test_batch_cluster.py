@@ -2,18 +2,25 @@
 processes grades a class with the isolation of a local run (a submission's leftover
 processes die there too) and gives exactly the local results; a cluster that cannot
 be used is one line before any grading."""
+import contextlib
+import http.server
 import json
 import os
 import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
 
 import pytest
 from distributed import LocalCluster
 
-from autograder import pools
+from autograder import cli, pools, processes
 from autograder.errors import ClusterError
 from tests.helpers import run_cli, solution_source
-from tests.test_batch import (make_class, notebook, start_batch, stored, wait_for_rows,
-                              without_times)
+from tests.test_batch import (cli_env, make_class, notebook, start_batch, stored,
+                              wait_for_rows, without_times)
 from tests.test_isolation import SPAWN, hostile, processes_with
 
 MARKER = "%d5" % os.getpid()
@@ -74,8 +81,132 @@ def test_ctrl_c_stops_a_cluster_batch_keeping_what_finished(cluster, tmp_path):
 def test_an_unreachable_scheduler_is_one_line(monkeypatch):
     monkeypatch.setattr(pools, "CONNECT_TIMEOUT_S", 1)
     with pytest.raises(ClusterError, match=r"^--cluster tcp://127\.0\.0\.1:9: cannot reach "
-                                           r"the scheduler \(Timed out trying to connect"):
+                                           r"the scheduler \(Connection refused\)$"):
         pools.DaskPool("tcp://127.0.0.1:9")
+
+
+# ------------------------------------------------ something else at the address (issue 19)
+class _Connected(http.server.ThreadingHTTPServer):
+    """An HTTP server on a free loopback port (Dask's dashboard, say) that notes each
+    connection it accepts."""
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+        self.connected = threading.Event()
+
+    def verify_request(self, request, client_address):
+        self.connected.set()
+        return True
+
+
+@contextlib.contextmanager
+def http_server():
+    server = _Connected()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield "tcp://127.0.0.1:%d" % server.server_address[1], server.connected
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+BANNER = b"SSH-2.0-OpenSSH_9.6\r\n"
+
+
+@contextlib.contextmanager
+def banner_server():
+    """A raw TCP service on a free loopback port that greets with a banner line and
+    then keeps the connection open, reading whatever comes."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.1)
+    done, conns = threading.Event(), []
+
+    def serve():
+        while not done.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            conns.append(conn)
+            conn.sendall(BANNER)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield "tcp://127.0.0.1:%d" % listener.getsockname()[1], None
+    finally:
+        done.set()
+        thread.join(5)
+        for conn in conns:
+            conn.close()
+        listener.close()
+
+
+@pytest.mark.parametrize("server, message", [
+    (http_server, "not a Dask scheduler: it accepted the connection but sent nothing within "
+                  "2 s (a Dask scheduler greets at once; an HTTP server such as Dask's "
+                  "dashboard, port 8787, waits for a request; the scheduler's port is 8786 "
+                  "by default)"),
+    (banner_server, "not a Dask scheduler: it greeted with 'SSH-2.0-OpenSSH_9.6', not "
+                    "Dask's protocol"),
+], ids=["http", "banner"])
+def test_a_service_that_is_not_a_scheduler_is_one_line(tmp_path, monkeypatch, capsys,
+                                                        server, message):
+    """In-process (``cli.main``): one line, exit 2, within the connect limit (here 2 s),
+    nothing graded."""
+    monkeypatch.setattr(pools, "CONNECT_TIMEOUT_S", 2)
+    monkeypatch.setattr(processes, "become_subreaper", lambda: None)
+    monkeypatch.setattr(processes, "kill_children", lambda only=None: None)
+    monkeypatch.setattr(pools.DaskPool, "submit", lambda *a: pytest.fail("graded"))
+    folder = make_class(tmp_path, {"submitted/a/knn/knn.py": solution_source("knn")})
+
+    def hung(signum, frame):
+        raise AssertionError("--cluster %s: still waiting after 15 s" % address)
+
+    previous = signal.signal(signal.SIGALRM, hung)      # bounded, even if it hangs
+    signal.alarm(15)
+    try:
+        with server() as (address, _):
+            started = time.monotonic()
+            code = cli.main(["grade", str(folder / "submitted"), "--cluster", address,
+                             "--store", str(tmp_path / "s.sqlite")])
+            took = time.monotonic() - started
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert code == 2
+    assert capsys.readouterr().err == "autograder: error: --cluster %s: %s\n" % (
+        address, message)
+    assert took < 5, took
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_a_command_waiting_for_a_cluster(tmp_path, sig):
+    """The CLI, waiting for the HTTP server to greet as a scheduler would, stops at
+    once on Ctrl-C or SIGTERM with one line (it used to wait forever, signals
+    ignored)."""
+    folder = make_class(tmp_path, {"submitted/a/knn/knn.py": solution_source("knn")})
+    with http_server() as (address, connected):
+        proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "submitted",
+                                 "--cluster", address], cwd=str(folder), env=cli_env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert connected.wait(30), "the command never connected"
+            proc.send_signal(sig)
+            started = time.monotonic()
+            out, err = proc.communicate(timeout=5)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert time.monotonic() - started < 3
+    assert (proc.returncode, out) == (128 + sig, "")
+    assert err == "interrupted (%s) while connecting to the cluster at %s: nothing graded\n" \
+        % (signal.Signals(sig).name, address)
 
 
 def test_a_scheduler_without_workers_is_one_line(monkeypatch):

@@ -911,3 +911,49 @@ def test_a_missing_net_is_named_in_feedback():
                 result.feedback
         else:
             assert result.status == "passed", (name, result.feedback)
+
+
+@pytest.mark.parametrize("scale", [0.1, 1.0, 10.0])
+def test_net_cases_keep_every_probability_above_the_floor(scale):
+    """SPEC, "Same verdict everywhere": a graded net case keeps every class probability
+    above 1e-10, so the course's -log(p + eps) loses nothing (checked against
+    PROB_FLOOR, which is stricter)."""
+    import numpy as np
+
+    from autograder.checks import backprop, backprop_net
+
+    assert 1e-10 <= backprop.PROB_FLOOR
+    lowest = 1.0
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        N, D, H, C = (int(v) for v in rng.integers((1, 1, 1, 2), (9, 7, 9, 6)))
+        X, _, p = backprop_net._net_problem(rng, N, D, H, C, scale)
+        hidden = X @ p["W1"] + p["b1"]                            # (N, H)
+        assert np.min(np.abs(hidden)) > backprop_net.KINK
+        scores = np.maximum(hidden, 0) @ p["W2"] + p["b2"]        # (N, C)
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        lowest = min(lowest, float(probs.min()))
+    assert lowest >= backprop.PROB_FLOOR, lowest
+
+
+@pytest.mark.parametrize("scale", [0.1, 1.0, 2.0, 10.0])
+def test_softmax_loss_cases_keep_every_probability_above_the_floor(scale):
+    """The same for softmax_loss's generated scores, at every scale its tests use: every
+    class probability at least PROB_FLOOR, and the largest scale still reaches near the
+    floor (scaled down to it, so large spreads stay graded)."""
+    import numpy as np
+
+    from autograder.checks import backprop
+
+    lowest = 1.0
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        N, C = (int(v) for v in rng.integers((1, 2), (9, 7)))
+        x, y = backprop._loss_problem(rng, N, C, scale, svm=False)   # (N, C), (N,)
+        shifted = x - x.max(axis=1, keepdims=True)
+        probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        lowest = min(lowest, float(probs.min()))
+    assert lowest >= backprop.PROB_FLOOR, lowest
+    if scale == 10.0:
+        assert lowest < 10 * backprop.PROB_FLOOR, lowest

@@ -296,6 +296,33 @@ BUGS = [
             return dout * mask
         ''', ("dropout_backward.test_mode_passes_gradient",), "error",
         "dropout_backward raised TypeError"),
+    Bug("backward_passes_dout_in_train_mode", "dropout", "dropout_backward", '''
+        def dropout_backward(dout, cache):
+            return dout
+        ''', ("dropout_backward.uses_forward_mask",), "failed",
+        "dx = dout, but the forward dropped "),
+    Bug("backward_mask_applied_twice", "dropout", "dropout_backward", '''
+        def dropout_backward(dout, cache):
+            dropout_param, mask = cache
+            if dropout_param["mode"] == "train":
+                return dout * mask * mask
+            return dout
+        ''', ("dropout_backward.uses_forward_mask",), "failed",
+        "that is the forward's scale applied twice"),
+    Bug("backward_scales_again", "dropout", "dropout_backward", '''
+        def dropout_backward(dout, cache):
+            dropout_param, mask = cache
+            if dropout_param["mode"] == "train":
+                return dout * mask / (1 - dropout_param["p"])   # the mask is already scaled
+            return dout
+        ''', ("dropout_backward.uses_forward_mask",), "failed",
+        "dx = 1.66667 * dout * mask on the kept units: the forward multiplied each kept unit "
+        "by 1.66667 (out / x)"),
+    Bug("backward_returns_zeros", "dropout", "dropout_backward", '''
+        def dropout_backward(dout, cache):
+            return np.zeros_like(dout)
+        ''', ("dropout_backward.uses_forward_mask", "dropout_backward.test_mode_passes_gradient"),
+        "failed", "dx is non-zero for 0 units the forward dropped and zero for "),
 ]
 
 

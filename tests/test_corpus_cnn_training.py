@@ -95,8 +95,12 @@ def build_cnn(in_channels, num_classes):
         nn.AdaptiveAvgPool2d(1), nn.Flatten(),
         nn.Linear(16, num_classes), nn.Softmax(dim=1))
 ''', {
-        # right shapes, so only the training run shows it: probabilities fed to
-        # cross_entropy as logits hardly learn
+        # right shapes: its outputs are probabilities, and fed to cross_entropy as logits
+        # they hardly learn
+        "build_cnn.returns_logits":
+            (F, "build_cnn(1, 10) returns probabilities: on x of shape (6, 1, 8, 8) every row "
+                "of its output is in [0, 1] and sums to 1 (a final nn.Softmax or F.softmax); "
+                "return the last layer's raw scores (logits)"),
         "build_cnn.trains_on_digits":
             (F, ("build_cnn(1, 10), trained 12 epochs by the grader's loop, reaches ",
                  "% on held-out digits; expected at least 95%")),
@@ -509,6 +513,19 @@ WITH_HIDDEN = {
 
 # Correct answers in other styles: full marks on every (visible) test of their function.
 CORRECT_STYLES = [
+    # correct: a final log-softmax gives logits of the same probabilities (cross-entropy
+    # is unchanged on them), as PyTorch's MNIST example does
+    ("build_cnn_log_softmax_output_is_correct", BC, '''
+def build_cnn(in_channels, num_classes):
+    return nn.Sequential(
+        nn.Conv2d(in_channels, 32, kernel_size=3, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, kernel_size=3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.AdaptiveAvgPool2d(2), nn.Flatten(),
+        nn.Linear(64 * 2 * 2, 128), nn.ReLU(), nn.Dropout(0.3),
+        nn.Linear(128, num_classes), nn.LogSoftmax(dim=1))
+'''),
     ("evaluate_float32_tensor_accuracy", EV, '''
 def evaluate(model, loader, device):
     model.eval()

@@ -48,8 +48,6 @@ def _iou_hint(*users):
     return {user: IOU_HINT for user in users}
 
 
-LEADING = ("; the same boxes as an array (n, 4) come out right: index the last axis, "
-           "boxes[..., 0], not boxes[:, 0]")
 CLAMP = ("every wrong entry is a pair of boxes that do not overlap (IoU 0): clamp the "
          "intersection's width and height at 0, np.clip(bottom_right - top_left, 0, None)")
 ANCHORS_3x5 = "multibox_prior(3, 5, sizes=(0.75, 0.5, 0.25), ratios=(1.0, 2.0, 0.5))"
@@ -62,6 +60,9 @@ ALSO_KEEPS = ("; it also keeps boxes that overlap a kept, higher-scoring box by 
 SWAPPED = ("; the anchors' widths and heights are swapped: width s * sqrt(r) * height / "
            "width, height s / sqrt(r)")
 NMS_05 = "keep nms(boxes, scores, iou_threshold=0.5) (6 boxes)"
+EXACT_ASSIGN = ("anchors_bbox_map assign_anchor_to_bbox(ground_truth, anchors, "
+                "iou_threshold=0.5) (2 boxes, 6 anchors, IoUs of exactly 0.5)")
+EXACT_NMS = "keep nms(boxes, scores, iou_threshold=0.5) (5 boxes, IoUs of exactly 0.5)"
 
 
 BOX_IOU_LOOP = '''
@@ -91,9 +92,6 @@ CASES = [
             (F, "box_corner_to_center(boxes) (d2l's dog and cat, shape (2, 4))"),
         "box_corner_to_center.round_trip": (F, "box_corner_to_center(boxes) [box_center_to_"
                                                "corner(boxes) of "),
-        # (its feedback also gets the boxes[:, 0] hint, which does not apply here)
-        "box_corner_to_center.any_leading_shape":
-            (F, "box_corner_to_center(boxes) (boxes of shape (4,))[1]: expected "),
     }, {}),
     ("corner_to_center_half_sizes", "box_corner_to_center", _edit(
         "box_corner_to_center", ("w = x2 - x1", "w = (x2 - x1) / 2"),
@@ -101,18 +99,8 @@ CASES = [
         "box_corner_to_center.d2l_example":
             (F, "box_corner_to_center(boxes) (d2l's dog and cat, shape (2, 4))"),
         "box_corner_to_center.round_trip": (F, "box_corner_to_center(boxes) ["),
-        "box_corner_to_center.any_leading_shape":
-            (F, "box_corner_to_center(boxes) (boxes of shape (4,))["),
     }, {}),
     # ==================================================== box_center_to_corner
-    ("center_to_corner_first_axis", "box_center_to_corner", _edit(
-        "box_center_to_corner",
-        ("boxes[..., 0], boxes[..., 1], boxes[..., 2], boxes[..., 3]",
-         "boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]")), {
-        "box_center_to_corner.any_leading_shape":
-            (E, ("box_center_to_corner raised IndexError: too many indices for array: array "
-                 "is 1-dimensional, but 2 were indexed", LEADING)),
-    }, {}),
     ("center_to_corner_full_sizes", "box_center_to_corner", _edit(
         "box_center_to_corner", ("x1 = cx - 0.5 * w", "x1 = cx - w"),
         ("y1 = cy - 0.5 * h", "y1 = cy - h"), ("x2 = cx + 0.5 * w", "x2 = cx + w"),
@@ -120,8 +108,6 @@ CASES = [
         "box_center_to_corner.d2l_example":
             (F, "box_center_to_corner(boxes) (d2l's dog and cat, shape (2, 4))"),
         "box_center_to_corner.round_trip": (F, "box_center_to_corner(boxes) ["),
-        "box_center_to_corner.any_leading_shape":
-            (F, "box_center_to_corner(boxes) (boxes of shape (4,))["),
     }, {}),
     # ================================================================= box_iou
     ("iou_areas_plus_one", IOU, _edit(
@@ -252,11 +238,24 @@ def multibox_prior(height, width, sizes, ratios):
             (F, GREEDY + ": 1 of 6 labels differ: anchors_bbox_map[3] expected 1, got 0"),
         "assign_anchor_to_bbox.matches_reference": (F, "anchors_bbox_map assign_anchor_to_bbox("),
     }, {}),
+    # d2l's max_ious >= iou_threshold written as >: an IoU equal to the threshold is lost
+    ("assign_strictly_above_threshold", ASSIGN, _edit(
+        ASSIGN, ("rest = (anchors_bbox_map == -1) & (max_ious >= iou_threshold)",
+                 "rest = (anchors_bbox_map == -1) & (max_ious > iou_threshold)")), {
+        "assign_anchor_to_bbox.iou_equal_to_threshold":
+            (F, (EXACT_ASSIGN + ": 3 of 6 labels differ: anchors_bbox_map[1] expected 0, got -1",
+                 "; anchors 1, 2, 5 have a best IoU of exactly 0.5, the threshold, and must be "
+                 "assigned: the threshold step takes IoU >= iou_threshold, not only above it")),
+    }, {}),
     ("assign_threshold_on_discarded_matrix", ASSIGN, _edit(
         ASSIGN, ("left = jaccard.copy()", "left = jaccard")), {
         "assign_anchor_to_bbox.d2l_example": (F, ASSIGN_D2L),
         # the greedy scene has no anchor beyond the greedy step's at threshold 0.5
         "assign_anchor_to_bbox.matches_reference": (F, "anchors_bbox_map assign_anchor_to_bbox("),
+        # anchors 1, 2 and 5 lose their IoU to the discarded column (not the threshold's
+        # fault: no hint about >=)
+        "assign_anchor_to_bbox.iou_equal_to_threshold":
+            (F, EXACT_ASSIGN + ": 3 of 6 labels differ: anchors_bbox_map[1] expected 0, got -1"),
     }, {}),
     # ===================================================================== nms
     ("nms_ascending_scores", NMS, _edit(
@@ -265,6 +264,16 @@ def multibox_prior(height, width, sizes, ratios):
         "nms.d2l_like_example":
             (F, NMS_05 + ": 3 of 3 labels differ: keep[0] expected 0, got 5"),
         "nms.matches_reference": (F, "keep nms(boxes, scores, iou_threshold="),
+        "nms.iou_equal_to_threshold": (F, EXACT_NMS + ": expected shape (4,), got shape (3,)"),
+    }, {}),
+    # d2l's iou <= iou_threshold written as <: a box at exactly the threshold is dropped
+    ("nms_drops_iou_equal_to_threshold", NMS, _edit(
+        NMS, ("B = B[1:][iou <= iou_threshold]", "B = B[1:][iou < iou_threshold]")), {
+        "nms.iou_equal_to_threshold":
+            (F, (EXACT_NMS + ": expected shape (4,), got shape (2,)",
+                 "; boxes 1 and 2 overlap box 0 by exactly 0.5, the threshold, and must stay: "
+                 "drop a box only when its IoU is ABOVE the threshold (keep iou <= "
+                 "iou_threshold)")),
     }, {}),
     # "Fast NMS" (YOLACT): a box falls to ANY higher-scoring box, kept or not
     ("nms_fast_nms_matrix", NMS, '''
@@ -294,6 +303,7 @@ def nms(boxes, scores, iou_threshold):
         NMS, ("B = B[1:][iou <= iou_threshold]", "B = B[1:][iou > iou_threshold]")), {
         "nms.d2l_like_example": (F, NMS_05 + ": 2 of 3 labels differ: keep[1] expected 3, got 1"),
         "nms.matches_reference": (F, "keep nms(boxes, scores, iou_threshold="),
+        "nms.iou_equal_to_threshold": (F, EXACT_NMS + ": expected shape (4,), got shape (2,)"),
     }, {}),
     ("nms_kept_lowest_score_first", NMS, _edit(
         NMS, ("return np.array(keep, dtype=int)", "return np.array(keep[::-1], dtype=int)")),
@@ -303,6 +313,9 @@ def nms(boxes, scores, iou_threshold):
                 "5, got 0; the kept boxes are right but in ascending score order: start from "
                 "the highest score (np.argsort(-scores))"),
         "nms.matches_reference": (F, "keep nms(boxes, scores, iou_threshold="),
+        "nms.iou_equal_to_threshold":
+            (F, (EXACT_NMS + ": 4 of 4 labels differ: keep[0] expected 0, got 4",
+                 "the kept boxes are right but in ascending score order")),
     }, {}),
     ("nms_kept_in_index_order", NMS, _edit(
         NMS, ("return np.array(keep, dtype=int)", "return np.sort(np.array(keep, dtype=int))")),
@@ -318,17 +331,30 @@ def nms(boxes, scores, iou_threshold):
 
 # Correct answers in other styles than the solution's: they lose nothing.
 CORRECT_VARIANTS = [
-    # d2l's own code (torch) translated line by line to NumPy: box_iou with its box_area
-    # lambda and no guard for an empty union, the threshold step first and the greedy
-    # loop overwriting it, NMS indexing B with inds + 1
+    # d2l's own code (torch) translated line by line to NumPy: the conversions on
+    # boxes[:, 0] (boxes are graded as (n, 4)), box_iou with its box_area lambda and no
+    # guard for an empty union, the threshold step first and the greedy loop overwriting
+    # it, NMS indexing B with inds + 1
     ("d2l_translated", '''
 def box_corner_to_center(boxes):
-    x1, y1, x2, y2 = boxes[..., 0], boxes[..., 1], boxes[..., 2], boxes[..., 3]
+    """Convert from (upper-left, lower-right) to (center, width, height)."""
+    x1, y1, x2, y2 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
     cx = (x1 + x2) / 2
     cy = (y1 + y2) / 2
     w = x2 - x1
     h = y2 - y1
     boxes = np.stack((cx, cy, w, h), axis=-1)
+    return boxes
+
+
+def box_center_to_corner(boxes):
+    """Convert from (center, width, height) to (upper-left, lower-right)."""
+    cx, cy, w, h = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+    x1 = cx - 0.5 * w
+    y1 = cy - 0.5 * h
+    x2 = cx + 0.5 * w
+    y2 = cy + 0.5 * h
+    boxes = np.stack((x1, y1, x2, y2), axis=-1)
     return boxes
 
 

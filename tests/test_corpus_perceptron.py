@@ -59,6 +59,9 @@ def _book_weights(gate, want):
     """The hidden test's feedback on a real input where the gate gives 1 - want."""
     return ("expected %d, got %d: the perceptron with the book's weights %s has w . x + b = "
             % (want, 1 - want, WEIGHTS[gate]), BOOK_WEIGHTS)
+ON_THE_LINE = ("w . x + b is exactly 0 here, and a perceptron gives 1 only if w . x + b > 0 (0 "
+               "when it is <= 0)")
+GREATER = ": compare with > 0, not >= 0"
 FORWARD = ("these are forward differences (f(x + h) - f(x)) / h; use central differences "
            "(f(x + h) - f(x - h)) / (2h), h = 1e-4 (their error is ~h**2 instead of ~h)")
 
@@ -70,6 +73,8 @@ CASES = [
     ("and_bias_of_or", "AND", _edit("AND", ("b = -0.7", "b = -0.2")), {
         "AND.truth_table": (F, "AND(1, 0): expected 0, got 1 (the truth table: "),
         "AND.book_weights": (F, _book_weights("AND", 0)),
+        "AND.on_the_line": (F, "AND(0.7, 0.7): expected 0, got 1: with the book's weights w = "
+                               "(0.5, 0.5), b = -0.7, " + ON_THE_LINE),
     }, _gates_hint("AND")),
     ("or_bias_of_and", "OR", _edit("OR", ("b = -0.2", "b = -0.7")), {
         "OR.truth_table": (F, "OR(1, 0): expected 1, got 0 (the truth table: "),
@@ -79,6 +84,8 @@ CASES = [
         "NAND", ("w = np.array([-0.5, -0.5])", "w = np.array([0.5, 0.5])")), {
         "NAND.truth_table": (F, "NAND(1, 1): expected 0, got 1 (the truth table: "),
         "NAND.book_weights": (F, _book_weights("NAND", 0)),
+        "NAND.on_the_line": (F, "NAND(0.7, 0.7): expected 0, got 1: with the book's weights w "
+                                "= (-0.5, -0.5), b = 0.7, " + ON_THE_LINE),
     }, _gates_hint("NAND")),
     # biases and lines that keep the truth table: only the real inputs near the book's
     # line show them
@@ -104,12 +111,35 @@ def NAND(x1, x2):
     return int(not (x1 and x2))
 ''', {
         "NAND.book_weights": (F, _book_weights("NAND", 1)),
+        "NAND.on_the_line": (F, "NAND(1.4, 0.0): expected 0, got 1"),
     }, {}),
     ("or_as_max_of_inputs", "OR", '''
 def OR(x1, x2):
     return max(x1, x2)
 ''', {
         "OR.book_weights": (F, ("OR(", "): expected 0 or 1, got 0.")),
+        "OR.on_the_line": (F, "OR(0.2, 0.2): expected 0 or 1, got 0.2"),
+    }, {}),
+    # the line itself: w . x + b == 0 gives 0 (the book's tmp <= 0 -> 0)
+    ("and_greater_or_equal", "AND", _edit("AND", ("if tmp <= 0:", "if tmp < 0:")), {
+        "AND.on_the_line": (F, ("AND(0.7, 0.7): expected 0, got 1: ", ON_THE_LINE + GREATER)),
+    }, {}),
+    ("nand_greater_or_equal", "NAND", _edit("NAND", ("if tmp <= 0:", "if tmp < 0:")), {
+        "NAND.on_the_line": (F, ("NAND(0.7, 0.7): expected 0, got 1: ", ON_THE_LINE + GREATER)),
+    }, {}),
+    ("or_greater_or_equal", "OR", """
+def OR(x1, x2):
+    return int(0.5 * x1 + 0.5 * x2 - 0.2 >= 0)
+""", {
+        "OR.on_the_line": (F, ("OR(0.2, 0.2): expected 0, got 1: ", ON_THE_LINE + GREATER)),
+    }, {}),
+    # right for 0 and 1, but NOT AND is 1 where AND's w . x + b is 0
+    ("nand_as_one_minus_and", "NAND", """
+def NAND(x1, x2):
+    return 1 - AND(x1, x2)
+""", {
+        "NAND.on_the_line": (F, ("NAND(0.7, 0.7): expected 0, got 1: ", GREATER,
+                                 "; NAND is a perceptron of its own, not 1 - AND")),
     }, {}),
     # ========================================================================= XOR
     ("xor_not_equal", XOR, '''
@@ -154,6 +184,7 @@ def step_function(x):
         "step_function.values": (E, "step_function raised ValueError: The truth value of an "
                                     "array with more than one element is ambiguous"),
         "step_function.matches_reference": (ANY, "step_function"),
+        "step_function.zero_gives_zero": (E, "step_function raised ValueError"),
     }, {}),
     ("step_sign", "step_function", '''
 def step_function(x):
@@ -161,6 +192,15 @@ def step_function(x):
 ''', {
         "step_function.values": (F, "step_function(x) (x of shape (4, 5))"),
         "step_function.matches_reference": (F, "step_function(x) [x of shape "),
+        "step_function.zero_gives_zero":
+            (F, "step_function(x) (x = [-1.5, 0.0, 2.0, 0.0, -0.0, 0.5], shape (6,))[0]: "
+                "expected 0, got -1"),
+    }, {}),
+    ("step_greater_or_equal", "step_function", _edit("step_function", ("> 0", ">= 0")), {
+        "step_function.zero_gives_zero":
+            (F, "step_function(x) for x = [-1.5, 0.0, 2.0, 0.0, -0.0, 0.5] (shape (6,)) gives 1 "
+                "where x is 0: the step is 1 only where x > 0, so step_function(0) is 0 (x > 0, "
+                "not x >= 0)"),
     }, {}),
     ("sigmoid_sign_error", "sigmoid", '''
 def sigmoid(x):
@@ -190,6 +230,16 @@ def relu(x):
         "softmax.stable": (F, "softmax(a) with scores near 1000 (shape (5,)) returned NaN or "
                               "inf: exp(1000) overflows; subtract the max first"),
         "softmax.matches_reference": (F, "softmax(a) [a of shape "),
+        "softmax.each_row_its_own_max":
+            (F, "softmax(a) (shape (3, 5), rows near 0, 1000 and -30)[1, "),
+    }, {}),
+    # the book's 1-D code on a batch: the batch's max, not each row's
+    ("softmax_max_of_the_whole_batch", "softmax", _edit(
+        "softmax", ("c = np.max(a, axis=-1, keepdims=True)", "c = np.max(a)")), {
+        "softmax.each_row_its_own_max":
+            (F, ("softmax(a) (shape (3, 5), rows near 0, 1000 and -30)[0, 0]: expected ",
+                 "rows 0 and 2 are wrong (NaN), row 1 is right: subtract each row's own max, "
+                 "np.max(a, axis=-1, keepdims=True)")),
     }, {}),
     ("softmax_whole_batch", "softmax", _edit(
         "softmax", ("np.sum(exp_a, axis=-1, keepdims=True)", "np.sum(exp_a)")), {
@@ -198,6 +248,7 @@ def relu(x):
                 "must sum to 1 (sum along the last axis, keepdims=True)"),
         "softmax.stable": (F, "softmax(a) (scores near 1000, shape (3, 4))"),
         "softmax.matches_reference": (F, "softmax(a) [a of shape "),
+        "softmax.each_row_its_own_max": (F, "softmax(a) (shape (3, 5), rows near 0, 1000 and "),
     }, {}),
     ("softmax_columns", "softmax", _edit(
         "softmax", ("np.sum(exp_a, axis=-1, keepdims=True)",
@@ -205,6 +256,7 @@ def relu(x):
         "softmax.rows_sum_to_one": (F, "softmax(a) (a of shape (4, 5), one softmax per row)"),
         "softmax.stable": (F, "softmax(a) (scores near 1000, shape (3, 4))"),
         "softmax.matches_reference": (F, "softmax(a) [a of shape "),
+        "softmax.each_row_its_own_max": (F, "softmax(a) (shape (3, 5), rows near 0, 1000 and "),
     }, {}),
     # ===================================================================== losses
     ("mse_mean", "mean_squared_error", _edit(
@@ -231,9 +283,14 @@ def relu(x):
     ("ce_sum_over_batch", "cross_entropy_error", _edit(
         "cross_entropy_error", (") / batch_size", ")")), {
         "cross_entropy_error.one_hot_and_labels":
-            (F, "cross_entropy_error(y, t) (a batch of 5, t one-hot of shape (5, 4))"),
-        "cross_entropy_error.delta_inside_the_log": (F, "cross_entropy_error(y, t) (y[0, "),
-        "cross_entropy_error.matches_reference": (F, "cross_entropy_error(y, t) [y of shape "),
+            (F, ("cross_entropy_error(y, t) (a batch of 5, t one-hot of shape (5, 4))",
+                 "; got is 5 x the expected value: sum over the batch instead of the mean?")),
+        "cross_entropy_error.delta_inside_the_log":
+            (F, ("cross_entropy_error(y, t) (y[0, ",
+                 "; got is 3 x the expected value: sum over the batch instead of the mean?")),
+        "cross_entropy_error.matches_reference":
+            (F, ("cross_entropy_error(y, t) [y of shape ",
+                 " x the expected value: sum over the batch instead of the mean?")),
     }, {}),
     ("ce_one_hot_only", "cross_entropy_error", '''
 def cross_entropy_error(y, t):
@@ -265,6 +322,9 @@ def cross_entropy_error(y, t):
         "numerical_gradient.x_restored":        # its gradient is checked first
             (F, "numerical_gradient(weighted_sine, x) (x of shape (4,)): " + FORWARD),
         "numerical_gradient.generated": (F, FORWARD),
+        "numerical_gradient.perturbs_x_in_place":
+            (F, "numerical_gradient(f, net.W) (f = lambda W: net.loss(), net.W of shape (2, 3)): "
+                + FORWARD),
     }, GRADIENT_HINT),
     ("grad_denominator_h", "numerical_gradient", _edit(
         "numerical_gradient", ("/ (2 * h)", "/ h")), {
@@ -274,7 +334,27 @@ def cross_entropy_error(y, t):
         "numerical_gradient.x_restored": (F, "numerical_gradient(weighted_sine, x) (x of shape "
                                              "(4,))"),
         "numerical_gradient.generated": (F, "numerical_gradient("),
+        "numerical_gradient.perturbs_x_in_place": (F, "numerical_gradient(f, net.W) ("),
     }, GRADIENT_HINT),
+    # right on every f that reads its argument, but the book's f = lambda W: net.loss(x, t)
+    # reads the weights from the net: it never sees a perturbed copy
+    ("grad_perturbs_copies", "numerical_gradient", """
+def numerical_gradient(f, x):
+    h = 1e-4
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        x_plus, x_minus = x.copy(), x.copy()
+        x_plus[idx] += h
+        x_minus[idx] -= h
+        grad[idx] = (f(x_plus) - f(x_minus)) / (2 * h)
+    return grad
+""", {
+        "numerical_gradient.perturbs_x_in_place":
+            (F, ("numerical_gradient(f, net.W) (f = lambda W: net.loss(), net.W of shape (2, 3))[",
+                 "; every entry is 0: f ignores its argument and reads the weights from net (as "
+                 "the book's f = lambda W: net.loss(x, t)), so it did not see changes made to a "
+                 "copy of x; change x itself in place")),
+    }, {}),
     ("grad_one_dimensional_only", "numerical_gradient", '''
 def numerical_gradient(f, x):
     h = 1e-4
@@ -294,6 +374,9 @@ def numerical_gradient(f, x):
                 "with size 3"),
         "numerical_gradient.x_restored": (E, "numerical_gradient raised IndexError"),
         "numerical_gradient.generated": (ANY, "numerical_gradient"),
+        "numerical_gradient.perturbs_x_in_place":
+            (E, "numerical_gradient raised IndexError: index 2 is out of bounds for axis 0 with "
+                "size 2"),
     }, {DESCENT: ("gradient_descent raised IndexError", ", in numerical_gradient)")}),
     ("grad_forgets_to_restore_x", "numerical_gradient", _edit(
         "numerical_gradient", ("        x[idx] = tmp_val                # put the saved value back\n",
@@ -427,10 +510,10 @@ def gradient_descent(f, init_x, lr=0.01, step_num=100):
         x -= lr * grad
     return x
 '''),
-    # NAND as 1 - AND, a step function returning bools, np.ndindex instead of np.nditer
+    # NAND with np.dot, a step function returning bools, np.ndindex instead of np.nditer
     ("bools_and_ndindex", '''
 def NAND(x1, x2):
-    return 1 - AND(x1, x2)
+    return int(np.dot([-0.5, -0.5], [x1, x2]) + 0.7 > 0)
 
 
 def step_function(x):
@@ -481,8 +564,8 @@ def gradient_descent(f, init_x, lr=0.01, step_num=100):
         x = x - lr * numerical_gradient(f, x)
     return x
 '''),
-    # perturbed copies instead of x itself, np.heaviside, np.atleast_2d
-    ("copies_and_heaviside", '''
+    # np.heaviside, np.atleast_2d, a numerical gradient over a flat view of x
+    ("flat_view_and_heaviside", '''
 def step_function(x):
     return np.heaviside(x, 0)
 
@@ -503,11 +586,15 @@ def cross_entropy_error(y, t):
 def numerical_gradient(f, x):
     h = 1e-4
     grad = np.zeros(x.shape)
-    for idx in np.ndindex(x.shape):
-        x_plus, x_minus = x.copy(), x.copy()
-        x_plus[idx] += h
-        x_minus[idx] -= h
-        grad[idx] = (f(x_plus) - f(x_minus)) / (2 * h)
+    flat, flat_grad = x.reshape(-1), grad.reshape(-1)      # views: x itself changes
+    for i in range(flat.size):
+        saved = flat[i]
+        flat[i] = saved + h
+        fxh1 = f(x)
+        flat[i] = saved - h
+        fxh2 = f(x)
+        flat[i] = saved
+        flat_grad[i] = (fxh1 - fxh2) / (2 * h)
     return grad
 
 

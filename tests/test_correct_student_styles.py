@@ -97,6 +97,71 @@ def predict_labels(dists, y_train, k=1):
     return y_pred
 ''', FULL),
 
+    # CS231n styles with np.argsort's default (unstable) sort: the order of equal
+    # distances is not graded (SPEC knn), so these score full marks on every CPU.
+    ("predict_labels_cs231n_default_argsort_float_y_pred", "knn", '''
+def predict_labels(dists, y_train, k=1):
+    num_test = dists.shape[0]
+    y_pred = np.zeros(num_test)
+    for i in range(num_test):
+        closest_y = []
+        closest_y = y_train[np.argsort(dists[i])[:k]]
+        y_pred[i] = np.bincount(closest_y).argmax()
+    return y_pred
+''', FULL),
+
+    ("predict_labels_cs231n_np_argmax_of_bincount", "knn", '''
+def predict_labels(dists, y_train, k=1):
+    num_test = dists.shape[0]
+    y_pred = np.zeros(num_test, dtype=int)
+    sorted_idx = np.argsort(dists, axis=1)
+    for i in range(num_test):
+        closest_y = list(y_train[sorted_idx[i, :k]])
+        y_pred[i] = np.argmax(np.bincount(closest_y))
+    return y_pred
+''', FULL),
+
+    ("predict_labels_counter_smallest_label", "knn", '''
+from collections import Counter
+
+def predict_labels(dists, y_train, k=1):
+    num_test = dists.shape[0]
+    y_pred = np.zeros(num_test)
+    for i in range(num_test):
+        closest_y = y_train[np.argsort(dists[i])[:k]]
+        counts = Counter(closest_y.tolist())
+        most = max(counts.values())
+        y_pred[i] = min(label for label, c in counts.items() if c == most)
+    return y_pred
+''', FULL),
+
+    ("predict_labels_quicksort_kind", "knn", '''
+def predict_labels(dists, y_train, k=1):
+    y_pred = np.zeros(dists.shape[0], dtype=np.int64)
+    for i in range(dists.shape[0]):
+        nearest = np.argsort(dists[i], kind='quicksort')[:k]
+        labels, counts = np.unique(y_train[nearest], return_counts=True)
+        y_pred[i] = labels[np.argmax(counts)]
+    return y_pred
+''', FULL),
+
+    ("predict_labels_argpartition_rows", "knn", '''
+def predict_labels(dists, y_train, k=1):
+    y_pred = np.zeros(dists.shape[0], dtype=np.int64)
+    for i in range(dists.shape[0]):
+        nearest = np.argpartition(dists[i], k - 1)[:k]   # the k nearest, unordered
+        y_pred[i] = np.argmax(np.bincount(y_train[nearest]))
+    return y_pred
+''', FULL),
+
+    ("predict_labels_argpartition_vectorized", "knn", '''
+def predict_labels(dists, y_train, k=1):
+    nearest = np.argpartition(dists, k - 1, axis=1)[:, :k]     # (num_test, k)
+    votes = np.apply_along_axis(np.bincount, 1, y_train[nearest],
+                                minlength=y_train.max() + 1)   # (num_test, classes)
+    return np.argmax(votes, axis=1)
+''', FULL),
+
     ("no_loops_clipped_expansion", "knn", '''
 def compute_distances_no_loops(X_test, X_train):
     dists = np.sqrt(np.maximum(
@@ -231,6 +296,33 @@ def softmax_loss(x, y):
     return loss, dx
 ''', FULL),
 
+    # The course's softmax_loss with -log(p + eps): graded softmax_loss cases keep every
+    # class probability above 1e-10 (SPEC, "Same verdict everywhere"), so the eps never
+    # shows.
+    ("softmax_loss_log_probs_plus_1e_16", "backprop", '''
+def softmax_loss(x, y):
+    shifted_logits = x - np.max(x, axis=1, keepdims=True)
+    Z = np.sum(np.exp(shifted_logits), axis=1, keepdims=True)
+    probs = np.exp(shifted_logits) / Z
+    N = x.shape[0]
+    loss = -np.sum(np.log(probs[np.arange(N), y] + 1e-16)) / N
+    dx = probs.copy()
+    dx[np.arange(N), y] -= 1
+    dx /= N
+    return loss, dx
+''', FULL),
+
+    ("softmax_loss_log_probs_plus_1e_12", "backprop", '''
+def softmax_loss(x, y):
+    N = x.shape[0]
+    probs = np.exp(x - x.max(axis=1, keepdims=True))
+    probs = probs / probs.sum(axis=1, keepdims=True)
+    loss = np.mean(-np.log(probs[range(N), y] + 1e-12))
+    dx = probs
+    dx[range(N), y] -= 1
+    return loss, dx / N
+''', FULL),
+
     ("svm_loss_as_0d_array", "backprop", '''
 def svm_loss(x, y):
     N = x.shape[0]
@@ -325,6 +417,70 @@ class TwoLayerNet(object):
         dh[h <= 0] = 0
         grads['W1'] = X.reshape(N, -1).T.dot(dh) + self.reg * W1
         grads['b1'] = np.sum(dh, axis=0)
+        return loss, grads
+''', FULL),
+
+    # The course's softmax: shift by the max, probabilities, then -log(p + eps).  Graded
+    # net cases keep every class probability above 1e-10 (SPEC, "Same verdict
+    # everywhere"), so the eps never shows.
+    ("two_layer_net_log_probs_plus_eps", "backprop", '''
+class TwoLayerNet(object):
+    def __init__(self, input_dim, hidden_dim, num_classes, weight_scale=1e-3, reg=0.0):
+        self.params = {}
+        self.reg = reg
+        self.params['W1'] = weight_scale * np.random.randn(input_dim, hidden_dim)
+        self.params['b1'] = np.zeros(hidden_dim)
+        self.params['W2'] = weight_scale * np.random.randn(hidden_dim, num_classes)
+        self.params['b2'] = np.zeros(num_classes)
+
+    def loss(self, X, y=None):
+        W1, b1 = self.params['W1'], self.params['b1']
+        W2, b2 = self.params['W2'], self.params['b2']
+        N = X.shape[0]
+        h = np.maximum(0, X.reshape(N, -1).dot(W1) + b1)
+        scores = h.dot(W2) + b2
+        if y is None:
+            return scores
+        exp_scores = np.exp(scores - np.max(scores, axis=1, keepdims=True))
+        probs = exp_scores / np.sum(exp_scores, axis=1, keepdims=True)
+        loss = np.sum(-np.log(probs[range(N), y] + 1e-16)) / N
+        loss += 0.5 * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+        grads = {}
+        dscores = probs.copy()
+        dscores[range(N), y] -= 1
+        dscores /= N
+        grads['W2'] = h.T.dot(dscores) + self.reg * W2
+        grads['b2'] = np.sum(dscores, axis=0)
+        dh = dscores.dot(W2.T)
+        dh[h <= 0] = 0
+        grads['W1'] = X.reshape(N, -1).T.dot(dh) + self.reg * W1
+        grads['b1'] = np.sum(dh, axis=0)
+        return loss, grads
+''', FULL),
+
+    ("two_layer_net_layers_log_probs_plus_1e_12", "backprop", '''
+class TwoLayerNet(TwoLayerNet):
+    def loss(self, X, y=None):
+        W1, b1, W2, b2 = (self.params[k] for k in ("W1", "b1", "W2", "b2"))
+        h, cache1 = affine_forward(X, W1, b1)
+        h, cache_relu = relu_forward(h)
+        scores, cache2 = affine_forward(h, W2, b2)
+        if y is None:
+            return scores
+        N = scores.shape[0]
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        loss = -np.mean(np.log(probs[np.arange(N), y] + 1e-12))
+        loss += 0.5 * self.reg * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+        dscores = probs
+        dscores[np.arange(N), y] -= 1
+        dscores /= N
+        grads = {}
+        dh, grads['W2'], grads['b2'] = affine_backward(dscores, cache2)
+        dh = relu_backward(dh, cache_relu)
+        _, grads['W1'], grads['b1'] = affine_backward(dh, cache1)
+        grads['W1'] += self.reg * W1
+        grads['W2'] += self.reg * W2
         return loss, grads
 ''', FULL),
 
@@ -424,6 +580,111 @@ def batchnorm_backward_alt(dout, cache):
     dx = dx + gamma * ivar * np.mean(xmu, axis=0)        # mean(x - mu) == 0
     return dx, dgamma, dbeta
 ''', FULL),
+
+    # ================================================================ dropout
+    ("dropout_cs231n_inverted_global_seed", "dropout", '''
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param['p'], dropout_param['mode']
+    if 'seed' in dropout_param:
+        np.random.seed(dropout_param['seed'])
+    mask = None
+    out = None
+    if mode == 'train':
+        mask = (np.random.rand(*x.shape) < (1 - p)) / (1 - p)
+        out = x * mask
+    elif mode == 'test':
+        out = x
+    cache = (dropout_param, mask)
+    out = out.astype(x.dtype, copy=False)
+    return out, cache
+
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    mode = dropout_param['mode']
+    dx = None
+    if mode == 'train':
+        dx = dout * mask
+    elif mode == 'test':
+        dx = dout
+    return dx
+''', FULL),
+
+    ("dropout_scaled_mask_ge_p", "dropout", '''
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param['p'], dropout_param['mode']
+    if 'seed' in dropout_param:
+        np.random.seed(dropout_param['seed'])
+    if mode == 'train':
+        mask = (np.random.rand(*x.shape) >= p) / (1 - p)      # (x.shape) 0 or 1 / (1 - p)
+        return x * mask, (mode, mask)
+    return x, (mode, None)
+
+
+def dropout_backward(dout, cache):
+    mode, mask = cache
+    return dout * mask if mode == 'train' else dout
+''', FULL),
+
+    ("dropout_boolean_mask_backward_divides", "dropout", '''
+def dropout_forward(x, dropout_param):
+    p = dropout_param['p']
+    rng = np.random.default_rng(dropout_param.get('seed'))
+    if dropout_param['mode'] == 'train':
+        keep = rng.random(x.shape) > p                          # (x.shape) bool
+        out = np.where(keep, x / (1 - p), 0.0)
+    else:
+        keep = None
+        out = x.copy()
+    return out, {'keep': keep, 'p': p, 'mode': dropout_param['mode']}
+
+
+def dropout_backward(dout, cache):
+    if cache['mode'] == 'test':
+        return dout
+    return dout * cache['keep'] / (1 - cache['p'])
+''', FULL),
+
+    # wrong side: the forward forgets the inverted scale; its backward is the exact
+    # derivative of that forward (SPEC: judged against its own forward's mask)
+    ("dropout_not_inverted_backward_of_its_own_forward", "dropout", '''
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param['p'], dropout_param['mode']
+    if 'seed' in dropout_param:
+        np.random.seed(dropout_param['seed'])
+    if mode == 'train':
+        mask = np.random.rand(*x.shape) >= p
+        return x * mask, (dropout_param, mask)
+    return x, (dropout_param, None)
+
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    if dropout_param['mode'] == 'train':
+        return dout * mask
+    return dout
+''', {"dropout_forward.kept_units_scaled": "the kept units equal x, unscaled"}),
+
+    # wrong side: p read as the KEEP probability (the old CS231n notebook), mask / p;
+    # the backward, dout * mask, is still the derivative of that forward
+    ("dropout_p_as_keep_probability_mask_over_p", "dropout", '''
+def dropout_forward(x, dropout_param):
+    p, mode = dropout_param['p'], dropout_param['mode']
+    if 'seed' in dropout_param:
+        np.random.seed(dropout_param['seed'])
+    mask = None
+    if mode == 'train':
+        mask = (np.random.rand(*x.shape) < p) / p
+        out = x * mask
+    else:
+        out = x
+    return out, (dropout_param, mask)
+
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    return dout * mask if dropout_param['mode'] == 'train' else dout
+''', {"dropout_forward": "p is the probability of DROPPING a unit"}),
 
     # ================================================================ conv
     ("conv_naive_manual_zero_padding_f_then_n", "conv", '''
@@ -1084,7 +1345,9 @@ def conv_forward_im2col(x, w, b, conv_param):
     return out, (x.shape, w, conv_param, cols)
 ''', {"conv_forward_im2col.vectorized": "is not vectorized"}),
 
-    # wrong side: CS231n's assert that the filter fits evenly (the catalog takes the floor)
+    # wrong side: CS231n's assert that the filter fits evenly (the catalog takes the
+    # floor): the forward's floor tests cost the forward; the course's backward keeps
+    # full marks (SPEC: a backward test uses shapes its own forward handles)
     ("conv_naive_asserts_exact_division", "conv", '''
 def conv_forward_naive(x, w, b, conv_param):
     N, C, H, W = x.shape
@@ -1092,8 +1355,8 @@ def conv_forward_naive(x, w, b, conv_param):
     stride, pad = conv_param['stride'], conv_param['pad']
     assert (H + 2 * pad - HH) % stride == 0, 'height does not work'
     assert (W + 2 * pad - WW) % stride == 0, 'width does not work'
-    H_out = (H + 2 * pad - HH) // stride + 1
-    W_out = (W + 2 * pad - WW) // stride + 1
+    H_out = int(1 + (H + 2 * pad - HH) / stride)
+    W_out = int(1 + (W + 2 * pad - WW) / stride)
     x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), 'constant')
     out = np.zeros((N, F, H_out, W_out))
     for n in range(N):
@@ -1104,9 +1367,113 @@ def conv_forward_naive(x, w, b, conv_param):
                     window = x_pad[n, :, hs:hs + HH, ws:ws + WW]
                     out[n, f, i, j] = np.sum(window * w[f]) + b[f]
     return out, (x, w, b, conv_param)
-''', {"conv_forward_naive": "not both multiples of the stride",
-      # the backward is fed its own forward's cache, and that forward raises
-      "conv_backward_naive": None}),
+
+
+def conv_backward_naive(dout, cache):
+    x, w, b, conv_param = cache
+    stride, pad = conv_param['stride'], conv_param['pad']
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    _, _, H_out, W_out = dout.shape
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), 'constant')
+    dx_pad = np.zeros_like(x_pad)
+    dw = np.zeros_like(w)
+    db = np.sum(dout, axis=(0, 2, 3))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    hs, ws = i * stride, j * stride
+                    dw[f] += x_pad[n, :, hs:hs + HH, ws:ws + WW] * dout[n, f, i, j]
+                    dx_pad[n, :, hs:hs + HH, ws:ws + WW] += w[f] * dout[n, f, i, j]
+    dx = dx_pad[:, :, pad:pad + H, pad:pad + W]
+    return dx, dw, db
+''', {"conv_forward_naive": "not both multiples of the stride"}),
+
+    # CS231n's naive pooling asserts that the windows divide the input (SPEC: graded
+    # pooling inputs do); sizes by int(1 + .../stride) and by integer division
+    ("max_pool_naive_cs231n_asserts_divisibility", "conv", '''
+def max_pool_forward_naive(x, pool_param):
+    N, C, H, W = x.shape
+    HH, WW = pool_param['pool_height'], pool_param['pool_width']
+    stride = pool_param['stride']
+    assert (H - HH) % stride == 0, 'Invalid height'
+    assert (W - WW) % stride == 0, 'Invalid width'
+    H_out = int(1 + (H - HH) / stride)
+    W_out = int(1 + (W - WW) / stride)
+    out = np.zeros((N, C, H_out, W_out))
+    for i in range(H_out):
+        for j in range(W_out):
+            window = x[:, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
+            out[:, :, i, j] = np.max(window, axis=(2, 3))
+    cache = (x, pool_param)
+    return out, cache
+
+
+def max_pool_backward_naive(dout, cache):
+    x, pool_param = cache
+    N, C, H, W = x.shape
+    HH, WW = pool_param['pool_height'], pool_param['pool_width']
+    stride = pool_param['stride']
+    assert (H - HH) % stride == 0 and (W - WW) % stride == 0
+    H_out = (H - HH) // stride + 1
+    W_out = (W - WW) // stride + 1
+    dx = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    hs, ws = i * stride, j * stride
+                    window = x[n, c, hs:hs + HH, ws:ws + WW]
+                    mask = window == np.max(window)
+                    dx[n, c, hs:hs + HH, ws:ws + WW] += mask * dout[n, c, i, j]
+    return dx
+''', FULL),
+
+    # CS231n's fast pooling through im2col, with the course's divisibility asserts
+    ("max_pool_fast_cs231n_im2col_asserts_divisibility", "conv", IM2COL + '''
+def max_pool_forward_fast(x, pool_param):
+    N, C, H, W = x.shape
+    pool_height, pool_width = pool_param['pool_height'], pool_param['pool_width']
+    stride = pool_param['stride']
+    assert (H - pool_height) % stride == 0, 'Invalid height'
+    assert (W - pool_width) % stride == 0, 'Invalid width'
+    out_height = (H - pool_height) // stride + 1
+    out_width = (W - pool_width) // stride + 1
+    x_split = x.reshape(N * C, 1, H, W)
+    x_cols = im2col_indices(x_split, pool_height, pool_width, padding=0, stride=stride)
+    x_cols_argmax = np.argmax(x_cols, axis=0)
+    x_cols_max = x_cols[x_cols_argmax, np.arange(x_cols.shape[1])]
+    out = x_cols_max.reshape(out_height, out_width, N, C).transpose(2, 3, 0, 1)
+    cache = (x, x_cols, x_cols_argmax, pool_param)
+    return out, cache
+
+
+def max_pool_backward_fast(dout, cache):
+    x, x_cols, x_cols_argmax, pool_param = cache
+    N, C, H, W = x.shape
+    pool_height, pool_width = pool_param['pool_height'], pool_param['pool_width']
+    stride = pool_param['stride']
+    dout_reshaped = dout.transpose(2, 3, 0, 1).flatten()
+    dx_cols = np.zeros_like(x_cols)
+    dx_cols[x_cols_argmax, np.arange(dx_cols.shape[1])] = dout_reshaped
+    dx = col2im_indices(dx_cols, (N * C, 1, H, W), pool_height, pool_width,
+                        padding=0, stride=stride)
+    return dx.reshape(x.shape)
+''', FULL),
+
+    # the softmax from probabilities with log(p + 1e-16) (SPEC: graded nets keep every
+    # class probability above 1e-10, where the eps changes nothing that matters)
+    ("three_layer_convnet_softmax_log_p_plus_eps", "conv", '''
+def softmax_loss(scores, y):
+    N = scores.shape[0]
+    exp_scores = np.exp(scores - np.max(scores, axis=1, keepdims=True))
+    probs = exp_scores / np.sum(exp_scores, axis=1, keepdims=True)     # (N, C)
+    loss = -np.sum(np.log(probs[np.arange(N), y] + 1e-16)) / N
+    dscores = probs.copy()
+    dscores[np.arange(N), y] -= 1
+    return loss, dscores / N
+''', FULL),
 
     # wrong side: dx_pad[:, :, pad:-pad] is empty when pad = 0
     ("conv_backward_naive_crop_pad_minus_pad", "conv", '''
@@ -1197,6 +1564,123 @@ class ThreeLayerConvNet(_CorrectNet):
         return loss, grads
 ''', {"ThreeLayerConvNet.regularization": "0.5 * reg",
       "ThreeLayerConvNet": "0.5 * reg"}),
+
+    # ========================================================= perceptron
+    # the book's code (chapters 2-4): AND with a threshold theta, the gates' tmp <= 0 on
+    # the line itself, step as np.array(x > 0), the 2-D softmax through the transpose
+    # (each row's own max), numerical_gradient through np.nditer in place
+    ("perceptron_book_code_verbatim", "perceptron", '''
+def AND(x1, x2):
+    w1, w2, theta = 0.5, 0.5, 0.7
+    tmp = x1*w1 + x2*w2
+    if tmp <= theta:
+        return 0
+    elif tmp > theta:
+        return 1
+
+
+def OR(x1, x2):
+    x = np.array([x1, x2])
+    w = np.array([0.5, 0.5])
+    b = -0.2
+    tmp = np.sum(w*x) + b
+    if tmp <= 0:
+        return 0
+    else:
+        return 1
+
+
+def step_function(x):
+    return np.array(x > 0, dtype=int)
+
+
+def softmax(x):
+    if x.ndim == 2:
+        x = x.T
+        x = x - np.max(x, axis=0)
+        y = np.exp(x) / np.sum(np.exp(x), axis=0)
+        return y.T
+    x = x - np.max(x)
+    return np.exp(x) / np.sum(np.exp(x))
+
+
+def numerical_gradient(f, x):
+    h = 1e-4
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=['multi_index'], op_flags=['readwrite'])
+    while not it.finished:
+        idx = it.multi_index
+        tmp_val = x[idx]
+        x[idx] = float(tmp_val) + h
+        fxh1 = f(x)
+        x[idx] = tmp_val - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2*h)
+        x[idx] = tmp_val
+        it.iternext()
+    return grad
+''', FULL),
+
+    # ========================================================== detection
+    # d2l's code verbatim in NumPy: conversions on boxes[:, 0] (boxes are graded as
+    # (n, 4)), the threshold step's >= and NMS's <= (an IoU equal to the threshold
+    # assigns an anchor and keeps a box)
+    ("detection_d2l_code_verbatim", "detection", '''
+def box_corner_to_center(boxes):
+    """Convert from (upper-left, lower-right) to (center, width, height)."""
+    x1, y1, x2, y2 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+    cx = (x1 + x2) / 2
+    cy = (y1 + y2) / 2
+    w = x2 - x1
+    h = y2 - y1
+    boxes = np.stack((cx, cy, w, h), axis=-1)
+    return boxes
+
+
+def box_center_to_corner(boxes):
+    """Convert from (center, width, height) to (upper-left, lower-right)."""
+    cx, cy, w, h = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+    x1 = cx - 0.5 * w
+    y1 = cy - 0.5 * h
+    x2 = cx + 0.5 * w
+    y2 = cy + 0.5 * h
+    boxes = np.stack((x1, y1, x2, y2), axis=-1)
+    return boxes
+
+
+def assign_anchor_to_bbox(ground_truth, anchors, iou_threshold=0.5):
+    num_anchors, num_gt_boxes = anchors.shape[0], ground_truth.shape[0]
+    jaccard = box_iou(anchors, ground_truth)
+    anchors_bbox_map = np.full((num_anchors,), -1, dtype=np.int64)
+    max_ious, indices = np.max(jaccard, axis=1), np.argmax(jaccard, axis=1)
+    anc_i = np.nonzero(max_ious >= iou_threshold)[0]
+    box_j = indices[max_ious >= iou_threshold]
+    anchors_bbox_map[anc_i] = box_j
+    col_discard = np.full((num_anchors,), -1)
+    row_discard = np.full((num_gt_boxes,), -1)
+    for _ in range(num_gt_boxes):
+        max_idx = np.argmax(jaccard)
+        box_idx = (max_idx % num_gt_boxes)
+        anc_idx = (max_idx / num_gt_boxes).astype(np.int64)
+        anchors_bbox_map[anc_idx] = box_idx
+        jaccard[:, box_idx] = col_discard
+        jaccard[anc_idx, :] = row_discard
+    return anchors_bbox_map
+
+
+def nms(boxes, scores, iou_threshold):
+    B = np.argsort(-scores)
+    keep = []
+    while B.size > 0:
+        i = B[0]
+        keep.append(i)
+        if B.size == 1:
+            break
+        iou = box_iou(boxes[i, :].reshape(-1, 4), boxes[B[1:], :].reshape(-1, 4)).reshape(-1)
+        inds = np.nonzero(iou <= iou_threshold)[0]
+        B = B[inds + 1]
+    return np.array(keep)
+''', FULL),
 ]
 
 

@@ -185,14 +185,26 @@ def test_summary_never_shows_a_hidden_cases_inputs():
         "          dW: expected shape (2, 3), got shape (3, 2) [case: N=1]"]
 
 
-def test_autograde_grades_the_notebook_once_for_all_its_grade_cells(tmp_path, monkeypatch):
-    """Under nbgrader autograde the first grade cell grades the notebook file in one
-    judge call; the other grade cells print their part of that report."""
-    import shutil
+def forged(path):
+    """The notebook at ``path`` as nbgrader holds it after running a kernel that forged
+    every grade cell: full points returned, nothing on stderr."""
+    nb = read(path)
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("grade"):
+            cell.outputs = [nbformat.v4.new_output(
+                "execute_result", data={"text/plain": repr(float(nbgrader_meta(cell)["points"]))},
+                execution_count=1)]
+    return nb
 
-    shutil.copy(solution_path("knn"), tmp_path / "knn.ipynb")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+
+def test_autograde_points_come_from_the_judge_not_the_kernel(monkeypatch):
+    """nbgrader_judge's preprocessors grade the submission once (before its kernel runs)
+    and overwrite every grade cell's output with the judge's verdict: forged outputs
+    of an unsolved notebook read 0, a solved one's full points, with the feedback."""
+    from nbgrader.utils import determine_grade
+
+    from autograder import nbgrader_judge
+
     calls = []
     judge = notebook._judge
 
@@ -200,14 +212,66 @@ def test_autograde_grades_the_notebook_once_for_all_its_grade_cells(tmp_path, mo
         calls.append(args)
         return judge(*args, **kwargs)
     monkeypatch.setattr(notebook, "_judge", counting)
-    monkeypatch.setattr(notebook, "_graded_files", {})
     spec = registry.load("knn")
-    for function in spec.functions:
-        value, out = run_check(function)
-        worth = points(checks_of(function))
-        assert value == worth
-        assert out.splitlines()[0] == "%s: %g / %g points" % (function, worth, worth)
-    assert len(calls) == 1 and calls[0][2] == []          # the whole file, every function
+    for path, solved in ((release_path("knn"), False), (solution_path("knn"), True)):
+        nb, resources = forged(path), {}
+        nb, resources = nbgrader_judge.GradeInJudge().preprocess(nb, resources)
+        nb, resources = nbgrader_judge.RecordJudgeGrades().preprocess(nb, resources)
+        cells = [c for c in nb.cells if nbgrader_meta(c).get("grade")]
+        assert sorted(nbgrader_judge.checked_function(c) for c in cells) == \
+            sorted(spec.functions)
+        for cell in cells:
+            function = nbgrader_judge.checked_function(cell)
+            worth = points(checks_of(function))
+            got = worth if solved else 0.0
+            assert determine_grade(cell) == (got, worth), function
+            assert stdout_of(cell).splitlines()[0] == "%s: %g / %g points" % (function, got,
+                                                                               worth)
+    assert [c[1:3] for c in calls] == [("knn", []), ("knn", [])]     # once per notebook
+
+
+def test_autograde_fails_closed_when_the_judge_cannot_grade(monkeypatch):
+    from nbgrader.utils import determine_grade
+
+    from autograder import nbgrader_judge
+
+    monkeypatch.setattr(notebook, "_judge", lambda *args: "the judge crashed")
+    nb, resources = nbgrader_judge.RecordJudgeGrades().preprocess(
+        forged(solution_path("knn")), {})
+    for cell in (c for c in nb.cells if nbgrader_meta(c).get("grade")):
+        function = nbgrader_judge.checked_function(cell)
+        assert determine_grade(cell) == (0.0, points(checks_of(function)))
+        assert stdout_of(cell) == "Could not grade %s: the judge crashed\n" % function
+
+
+def test_under_autograde_the_kernels_check_grades_nothing(monkeypatch):
+    """The kernel ran the student's cells: its check() returns 0.0 (the judge's points
+    replace it), so a forged autograder in the kernel has nothing to forge."""
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setattr(notebook, "_judge", lambda *args: pytest.fail("graded in the kernel"))
+    value, out = run_check(FUNCTION, cells=solved_cells())
+    assert value == 0.0
+    assert out.startswith("%s: graded by the isolated judge" % FUNCTION)
+
+
+def test_autograde_steps_wrap_nbgraders_own():
+    import os
+    import types
+
+    from nbgrader.converters.autograde import Autograde
+
+    c = types.SimpleNamespace(CourseDirectory=types.SimpleNamespace(),
+                              ExecutePreprocessor=types.SimpleNamespace(),
+                              Autograde=types.SimpleNamespace())
+    with open(os.path.join(os.path.dirname(solution_path("knn")), "..", "..",
+                           "nbgrader_config.py")) as f:
+        exec(f.read(), {"get_config": lambda: c})
+    steps = [s if isinstance(s, str) else s.__name__ for s in c.Autograde.autograde_preprocessors]
+    steps = [s.rsplit(".", 1)[-1] for s in steps]
+    default = [s.__name__ for s in Autograde.class_traits()["autograde_preprocessors"].default()]
+    assert [s for s in steps if s not in ("GradeInJudge", "RecordJudgeGrades")] == default
+    assert steps.index("GradeInJudge") == steps.index("Execute") - 1
+    assert steps.index("RecordJudgeGrades") == steps.index("SaveAutoGrades") - 1
 
 
 def test_nbgrader_cell_timeout_outlasts_the_judges_worst_case():
@@ -220,7 +284,8 @@ def test_nbgrader_cell_timeout_outlasts_the_judges_worst_case():
     from autograder import config
 
     c = types.SimpleNamespace(CourseDirectory=types.SimpleNamespace(),
-                              ExecutePreprocessor=types.SimpleNamespace())
+                              ExecutePreprocessor=types.SimpleNamespace(),
+                              Autograde=types.SimpleNamespace())
     with open(os.path.join(os.path.dirname(solution_path("knn")), "..", "..",
                            "nbgrader_config.py")) as f:
         exec(f.read(), {"get_config": lambda: c})

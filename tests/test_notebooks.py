@@ -22,6 +22,12 @@ from .helpers import ROOT, cli_json, run_cli
 ASSIGNMENTS = registry.ASSIGNMENT_MODULES
 BIN = os.path.dirname(sys.executable)
 KERNEL_TIMEOUT = 300       # seconds per cell: a grade cell runs two checks
+# Ungraded solution cells where the student puts earlier assignments' functions that a
+# graded function needs (the grader runs each notebook alone).
+CARRIED = {"conv": ["backprop_layers"]}
+# The earlier notebooks a notebook's experiments load the student's functions from.
+LOADS = {"optimizers": ["backprop"], "batchnorm": ["backprop"],
+         "dropout": ["backprop", "optimizers"]}
 
 
 def solution_path(assignment):
@@ -120,7 +126,8 @@ def test_solution_notebook_declares_every_function_once(assignment):
     assert nb.metadata["kernelspec"]["name"] == "python3"
     spec = registry.load(assignment)
     solutions = [c for c in nb.cells if nbgrader_meta(c).get("solution")]
-    assert sorted(nbgrader_meta(c)["grade_id"] for c in solutions) == sorted(spec.functions)
+    assert sorted(nbgrader_meta(c)["grade_id"] for c in solutions) == sorted(
+        list(spec.functions) + CARRIED.get(assignment, []))
     points = {}
     for cell in grade_cells(nb):
         meta = nbgrader_meta(cell)
@@ -251,6 +258,10 @@ def test_nbgrader_autograde(course, assignment):
             shutil.copy(source, os.path.join(folder, name))
         else:
             nbformat.write(source, os.path.join(folder, name))
+    for earlier in LOADS.get(assignment, []):       # graded before: the loaders find it
+        folder = os.path.join(course, "autograded", "student1", earlier)
+        os.makedirs(folder, exist_ok=True)
+        shutil.copy(solution_path(earlier), folder)
     proc = run_tool(["nbgrader", "autograde", assignment,
                      "--CourseDirectory.root=%s" % course], cwd=course)
     assert "checksum" not in (proc.stdout + proc.stderr).lower()     # no false warnings
@@ -296,3 +307,46 @@ def test_nbgrader_autograde(course, assignment):
         function = cell[len("check_"):]
         head = "%s: %g / %g points" % (function, partial[cell], points[cell])
         assert len(re.findall(r"(?<![\w])" + re.escape(head), html)) == 1, head
+
+
+FORGE = """
+import autograder.notebook as _nb
+_real = _nb.function_report
+def _forged(report, function):
+    part = _real(report, function)
+    return dict(part, score=part["max_score"])
+_nb.function_report = _forged
+_nb.check = lambda function, *a, **k: float(_nb.worth(function))
+"""
+
+
+@pytest.mark.slow
+def test_nbgrader_autograde_cannot_be_forged_from_the_kernel(course):
+    """A solution cell that patches the checks in the kernel (function_report claims
+    full points, check returns the worth) gets no point it did not earn: nbgrader
+    records the isolated judge's points (0 for the unsolved functions)."""
+    from nbgrader.api import Gradebook
+
+    assignment = "knn"
+    course = course(assignment)
+    name = "%s.ipynb" % assignment
+    forged = read(os.path.join(course, "assignments", assignment, name))
+    first = next(c for c in forged.cells if nbgrader_meta(c).get("solution"))
+    first.source += "\n" + FORGE
+    folder = os.path.join(course, "submitted", "forger", assignment)
+    os.makedirs(folder)
+    nbformat.write(forged, os.path.join(folder, name))
+    run_tool(["nbgrader", "autograde", assignment, "--student", "forger",
+              "--CourseDirectory.root=%s" % course], cwd=course)
+    with Gradebook("sqlite:///%s" % os.path.join(course, "gradebook.db")) as gb:
+        grades = {g.name: g.score for g in gb.find_submission_notebook(
+            assignment, assignment, "forger").grades}
+        total = gb.find_submission(assignment, "forger").score
+    functions = registry.load(assignment).functions
+    assert grades == {"check_" + f: 0.0 for f in functions} and total == 0.0
+    graded = read(os.path.join(course, "autograded", "forger", assignment, name))
+    for cell in grade_cells(graded):
+        function = function_of(cell)
+        assert result_of(cell) == 0.0
+        assert stdout_of(cell).splitlines()[0] == "%s: 0 / %g points" % (
+            function, nbgrader_meta(cell)["points"])

@@ -192,16 +192,15 @@ def _solution_pairs(assignment):
 
 
 def test_release_holds_no_reference_and_no_hidden_test():
-    """The checks package holds no reference function's code and no hidden test; an
-    assignment's release holds none of its solution regions' code (its starter lines,
-    such as reading bn_param's running statistics, are the student's to see).  A later
-    notebook may give an earlier assignment's plain softmax loss as scaffolding for its
-    experiments, as CS231n's later assignments do: release it after that one is due."""
+    """The checks package holds no reference function's code and no hidden test; no
+    assignment's release holds the code of any assignment's solution regions (its own
+    starter lines, such as reading bn_param's running statistics, are the student's to
+    see): a later notebook loads the student's own earlier functions instead."""
     hidden = {t.name for a in registry.all_assignments() for t in a.tests if t.hidden}
     assert len(hidden) > 30
+    answers = [pair for a in registry.ASSIGNMENT_MODULES for pair in _solution_pairs(a)]
     places = [(CHECKS, _reference_bodies(registry.ASSIGNMENT_MODULES))] + [
-        (os.path.join(ROOT, "assignments", a), _solution_pairs(a))
-        for a in registry.ASSIGNMENT_MODULES]
+        (os.path.join(ROOT, "assignments", a), answers) for a in registry.ASSIGNMENT_MODULES]
     leaks = []
     for folder, bodies in places:
         assert len(bodies) > 2
@@ -215,6 +214,93 @@ def test_release_holds_no_reference_and_no_hidden_test():
                 leaks.append("%s imports reference" % rel)
     assert leaks == []
     assert not os.path.exists(os.path.join(CHECKS, "reference"))
+
+
+def _catalog():
+    return {f: a.id for a in registry.all_assignments() for f in a.functions}
+
+
+def _release_notebook(assignment):
+    return os.path.join(ROOT, "assignments", assignment, "%s.ipynb" % assignment)
+
+
+def _code_cells(path):
+    import json
+    with open(path) as f:
+        cells = json.load(f)["cells"]
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in cells if c["cell_type"] == "code"]
+
+
+def _grafts():
+    """(release, assignment, catalog functions of that assignment the release defines,
+    the submission: the assignment's released stubs with the release's definitions
+    grafted on, its helpers and imports included)."""
+    catalog, grafts = _catalog(), []
+    for release in registry.ASSIGNMENT_MODULES:
+        defs = [d for cell in _code_cells(_release_notebook(release))
+                for d in _top_level_source(cell)]
+        for assignment in registry.ASSIGNMENT_MODULES:
+            names = sorted({n for n, _ in defs if catalog.get(n) == assignment})
+            if not names or assignment == release:     # its own stubs: test_notebooks
+                continue
+            stubs = [src for cell in _code_cells(_release_notebook(assignment))
+                     for _, src in _top_level_source(cell)]
+            grafts.append((release, assignment, names,
+                           "\n\n".join(stubs + [src for _, src in defs])))
+    return grafts
+
+
+def _top_level_source(cell):
+    try:
+        tree = ast.parse("\n".join("" if re.match(r"\s*[%!]", line) else line
+                                   for line in cell.splitlines()))
+    except SyntaxError:
+        return []
+    out = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) \
+                else [node.module or ""]
+            if not any(m.split(".")[0] == "autograder" for m in modules):
+                out.append((None, ast.unparse(node)))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.append((node.name, ast.unparse(node)))
+    return out
+
+
+def test_no_released_notebook_earns_points_in_any_assignment():
+    """SPEC: what students receive contains no code that earns points in any assignment.
+    Every definition of a catalog name in any released notebook (a layer a later
+    notebook needs, a loss, a helper), grafted with that notebook's helpers onto the
+    owning assignment's released stubs, scores 0 on that function's tests, hidden ones
+    included.  (A later notebook loads the student's own earlier functions instead.)"""
+    grafts = _grafts()
+    # conv's net needs the backprop layers: its release defines them, as stubs
+    assert ("conv", "backprop") in {(r, a) for r, a, _, _ in grafts}
+    earned = []
+    for release, assignment, names, source in grafts:
+        results, report = grade_source(source, assignment, only=names)
+        assert results and {r.name.split(".")[0] for r in results.values()} == set(names)
+        earned += ["%s's release: %s %g / %g" % (release, name, r.score, r.max_score)
+                   for name, r in results.items() if r.score > 0]
+    assert earned == []
+
+
+def test_the_graft_scan_finds_a_released_answer(monkeypatch):
+    """The scan above is not vacuous: a release that still gave backprop's layers as
+    working code (conv's notebook did) earns points there."""
+    real = _code_cells
+    layers = [c["source"] for c in __import__("nbformat").read(
+        os.path.join(ROOT, "solutions", "conv", "conv.ipynb"), as_version=4).cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") == "backprop_layers"]
+    assert len(layers) == 1
+    monkeypatch.setattr(sys.modules[__name__], "_code_cells", lambda path: real(path) + (
+        [layers[0]] if path == _release_notebook("conv") else []))
+    (release, assignment, names, source), = [g for g in _grafts() if g[:2] == ("conv",
+                                                                               "backprop")]
+    results, _ = grade_source(source, assignment, only=names)
+    assert {n.split(".")[0] for n, r in results.items() if r.score > 0} == set(names)
 
 
 def test_the_leak_scan_finds_a_planted_copy(tmp_path):

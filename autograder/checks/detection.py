@@ -1,9 +1,12 @@
 """Checks of the detection assignment (catalog: SPEC.md, "detection"): the d2l chapters
 on bounding boxes, anchor boxes and non-maximum suppression.
 
-Generated boxes have positive width and height; scenes for the anchor assignment and
-NMS are drawn without IoU ties, without scores ties and with every IoU away from the
-threshold, so that each has one right answer.
+Boxes are graded as arrays (n, 4), d2l's own ``boxes[:, 0]`` form (other leading shapes
+are taught, not graded). Generated boxes have positive width and height; scenes for the
+anchor assignment and NMS are drawn without IoU ties, without scores ties and with every
+IoU away from the threshold, so that each has one right answer. The threshold's own
+convention (an IoU equal to it assigns an anchor and does not suppress a box) has a
+small test of its own, on boxes whose IoU is exactly the threshold in floating point.
 """
 import numpy as np
 from hypothesis import strategies as st
@@ -65,7 +68,7 @@ def _declare_conversion_tests(fn, inverse, other_form):
     ASSIGNMENT.test(fn, points=1, name="d2l_example")(d2l_example)
 
     # BEGIN HIDDEN TESTS
-    @ASSIGNMENT.test(fn, points=1, name="round_trip", hidden=True)
+    @ASSIGNMENT.test(fn, points=2, name="round_trip", hidden=True)
     def round_trip(t):
         """The inverse of the other conversion: fn(inverse(b)) == b on generated boxes."""
         def body(case):
@@ -75,23 +78,6 @@ def _declare_conversion_tests(fn, inverse, other_form):
             start = getattr(ref, inverse)(boxes)
             _check_boxes(t, fn, start, boxes, " [%s(boxes) of %d boxes]" % (inverse, case.n))
         t.examples(cases(n=sizes(1, 7), scale=st.sampled_from((1.0, 50.0, 500.0))), body)
-
-    @ASSIGNMENT.test(fn, points=1, name="any_leading_shape", hidden=True)
-    def any_leading_shape(t):
-        """Boxes of shape (..., 4): one box (4,) and a batch (2, 3, 4)."""
-        for shape in ((), (2, 3)):
-            boxes = _corner_boxes(t.rng, shape, 10.0)
-            try:
-                _check_boxes(t, fn, boxes, getattr(ref, fn)(boxes),
-                             " (boxes of shape %s)" % ((shape + (4,)),))
-            except (CheckFailed, StudentError) as exc:
-                flat = boxes.reshape(-1, 4)
-                try:            # right on the same boxes as a 2-D batch: an indexing matter
-                    _check_boxes(t, fn, flat, getattr(ref, fn)(flat), "")
-                except (CheckFailed, StudentError):
-                    raise exc from None
-                raise type(exc)("%s; the same boxes as an array (n, 4) come out right: index "
-                                "the last axis, boxes[..., 0], not boxes[:, 0]" % exc) from None
     # END HIDDEN TESTS
 
 
@@ -341,6 +327,55 @@ def _greedy_hint(got, expected):
     return "".join("; " + h for h in hints)
 
 
+# Boxes whose IoUs are exact in floating point (multiples of 0.25: every area, sum and
+# intersection is exact, and 0.0625 / 0.125 is 0.5 exactly). Anchor 0 is box 0 itself and
+# anchor 4 box 1's best (IoU 2/3): the greedy step; anchors 1, 2 and 5 then have a best
+# IoU of exactly 0.5 (assigned at threshold 0.5), anchor 3 of 0.4 (background).
+EXACT_TRUTH = np.array([[0.0, 0.0, 1.0, 1.0], [2.0, 2.0, 3.0, 3.0]]) * 0.25
+EXACT_ANCHORS = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 2.0], [0.0, 0.0, 2.0, 1.0],
+                          [0.0, 0.0, 1.0, 2.5], [2.0, 2.0, 3.0, 3.5],
+                          [2.0, 2.0, 4.0, 3.0]]) * 0.25
+EXACT_HALF = (1, 2, 5)      # the anchors whose best IoU is exactly 0.5
+NUDGE = 1e-9                # a threshold this far from 0.5 has the same right answer
+
+
+def _right_at(t, fn, expected, *args):
+    """True when the submission's ``fn(*args)`` gives ``expected`` (the scene's answer at
+    the threshold itself): then only the threshold's own convention is wrong."""
+    try:
+        check_labels(fn, t.call(fn, *args), expected)
+    except (CheckFailed, StudentError):
+        return False
+    return True
+
+
+@ASSIGNMENT.test("assign_anchor_to_bbox", points=1)
+def iou_equal_to_threshold(t):
+    """An anchor whose best IoU EQUALS the threshold is assigned (IoU >= threshold, as
+    d2l's max_ious >= iou_threshold): boxes whose IoU is exactly 0.5 in floating point."""
+    expected = t.reference("assign_anchor_to_bbox", EXACT_TRUTH, EXACT_ANCHORS, 0.5)
+    label = ("anchors_bbox_map assign_anchor_to_bbox(ground_truth, anchors, "
+             "iou_threshold=0.5) (2 boxes, 6 anchors, IoUs of exactly 0.5)")
+    got = None
+    try:
+        got = t.call("assign_anchor_to_bbox", EXACT_TRUTH, EXACT_ANCHORS, 0.5)
+        check_labels(label, got, expected)
+    except (CheckFailed, StudentError) as exc:
+        hint = ""
+        got = np.asarray(got) if isinstance(got, (list, tuple)) else got
+        if isinstance(got, np.ndarray) and got.shape == expected.shape and \
+                got.dtype.kind in "iuf" and \
+                _right_at(t, "assign_anchor_to_bbox", expected, EXACT_TRUTH, EXACT_ANCHORS,
+                          0.5 - NUDGE):
+            missed = [i for i in EXACT_HALF if got[i] == -1] or list(EXACT_HALF)
+            hint = ("; anchor%s %s ha%s a best IoU of exactly 0.5, the threshold, and must "
+                    "be assigned: the threshold step takes IoU >= iou_threshold, not only "
+                    "above it" % ("s" if len(missed) > 1 else "", ", ".join(map(str, missed)),
+                                  "ve" if len(missed) > 1 else "s"))
+        raise type(exc)("%s%s%s" % (exc, hint,
+                                    _iou_hint(t, EXACT_ANCHORS, EXACT_TRUTH))) from None
+
+
 def _untied(values):
     """True when the positive values differ pairwise by more than GAP."""
     positive = np.sort(values[values > 0])
@@ -384,15 +419,17 @@ def assignment_matches_reference(t):
 
 # ---------------------------------------------------------------------------- NMS
 
-def _check_nms(t, boxes, scores, threshold, expected, what):
+def _check_nms(t, boxes, scores, threshold, expected, what, hint=None):
+    """``hint(got)`` adds a scene's own feedback to the general one."""
     label = "keep nms(boxes, scores, iou_threshold=%g)%s" % (threshold, what)
     got = None
     try:
         got = t.call("nms", boxes, scores, threshold)
         check_labels(label, got, expected)
     except (CheckFailed, StudentError) as exc:
-        raise type(exc)("%s%s%s" % (exc, _nms_hint(got, expected, scores),
-                                    _iou_hint(t, boxes, boxes))) from None
+        own = hint(got) if hint is not None and got is not None else ""
+        raise type(exc)("%s%s%s%s" % (exc, _nms_hint(got, expected, scores), own,
+                                      _iou_hint(t, boxes, boxes))) from None
 
 
 def _nms_hint(got, expected, scores):
@@ -435,6 +472,29 @@ def d2l_like_example(t):
     except CheckFailed as exc:
         raise CheckFailed("%s; box 1 is dropped by box 0, so it cannot drop box 2: only "
                           "KEPT boxes suppress others (one kept box at a time)" % exc) from None
+
+
+# Exact IoUs again (multiples of 0.25): boxes 1 and 2 overlap box 0 by exactly 0.5 (and
+# each other by 1/3), box 3 overlaps box 0 by 2/3, box 4 lies apart.
+EXACT_NMS_BOXES = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 2.0], [0.0, 0.0, 2.0, 1.0],
+                            [0.0, 0.0, 1.0, 1.5], [3.0, 3.0, 4.0, 4.0]]) * 0.25
+EXACT_NMS_SCORES = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
+
+
+@ASSIGNMENT.test("nms", points=1)
+def iou_equal_to_threshold(t):    # noqa: F811
+    """A box whose IoU with a kept box EQUALS the threshold is kept: only an IoU above it
+    suppresses (d2l keeps iou <= iou_threshold); boxes whose IoU is exactly 0.5."""
+    expected = t.reference("nms", EXACT_NMS_BOXES, EXACT_NMS_SCORES, 0.5)
+
+    def hint(got):
+        if not _right_at(t, "nms", expected, EXACT_NMS_BOXES, EXACT_NMS_SCORES, 0.5 + NUDGE):
+            return ""
+        return ("; boxes 1 and 2 overlap box 0 by exactly 0.5, the threshold, and must stay: "
+                "drop a box only when its IoU is ABOVE the threshold (keep iou <= "
+                "iou_threshold)")
+    _check_nms(t, EXACT_NMS_BOXES, EXACT_NMS_SCORES, 0.5, expected,
+               " (5 boxes, IoUs of exactly 0.5)", hint)
 
 
 # BEGIN HIDDEN TESTS

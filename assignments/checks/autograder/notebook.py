@@ -6,20 +6,19 @@ What it does depends on the copy of this package the kernel has:
   test) runs the function's visible checks at once on the live functions of the
   calling kernel (``autograder.local``), re-running no cell; it prints the feedback
   and returns None, so the cell shows no ``Out``;
-* the instructor's copy (nbgrader autograde, an instructor trying a solution) grades
-  the function with the full hidden suite in the isolated judge, which never trusts the
-  kernel: under ``nbgrader autograde`` (``NBGRADER_EXECUTION=autograde``) the notebook
-  file being graded is graded once, by one judge and one worker, at the first grade
-  cell, and every grade cell prints its function's part; elsewhere the cells the kernel
-  has executed are graded for that function.  It returns the points, which nbgrader
-  reads as the grade cell's partial credit (0.0 when grading fails: nbgrader gives
-  full credit to a grade cell with no output).
+* the instructor's copy (an instructor trying a solution) grades the function with the
+  full hidden suite in the isolated judge, which never trusts the kernel, on the cells
+  the kernel has executed, and returns the points (0.0 when grading fails).  Under
+  ``nbgrader autograde`` (``NBGRADER_EXECUTION=autograde``) it grades nothing and
+  returns 0.0: the points nbgrader records come from the judge, through the
+  preprocessors of ``autograder.nbgrader_judge`` (registered in nbgrader_config.py),
+  which grade the submission nbgrader holds and overwrite every grade cell's output;
+  nothing the kernel runs can change them.
 
 Feedback goes to stdout only (nbgrader zeroes a cell that writes to stderr), out of the
 function's full worth (its grade cell's ``points``).  Hidden tests' feedback never
 shows the inputs of their generated cases.
 """
-import hashlib
 import json
 import os
 import re
@@ -30,7 +29,6 @@ import tempfile
 from . import expected, registry
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_graded_files = {}      # (path, sha256 of the file) -> the judge's JSON report
 
 
 def assignment_of(function):
@@ -78,11 +76,12 @@ def check(function, hidden=None, cells=None, timeout=None, namespace=None):
         if namespace is None:
             namespace = sys._getframe(1).f_globals
         return _check_here(function, namespace, cells, timeout)
-    report = None
     if grading and os.environ.get("NBGRADER_EXECUTION") == "autograde":
-        report = _grade_autograded_file(assignment, timeout)
-    if report is None:
-        report = _grade_cells(function, assignment, cells, grading, timeout)
+        # The kernel ran the student's cells: nothing it computes can be trusted.
+        print("%s: graded by the isolated judge, whose points replace this cell's output "
+              "(autograder.nbgrader_judge)" % function)
+        return 0.0
+    report = _grade_cells(function, assignment, cells, grading, timeout)
     if isinstance(report, str):
         print("Could not grade %s: %s" % (function, report))
         return 0.0 if grading else None
@@ -124,21 +123,6 @@ def _grade_cells(function, assignment, cells, grading, timeout):
             json.dump(notebook, f)
         extra = ["--only", function] + ([] if grading else ["--visible-only"])
         return _judge(path, assignment, extra, timeout, tmp)
-
-
-def _grade_autograded_file(assignment, timeout):
-    """The judge's report on the notebook nbgrader is grading (in the working folder),
-    graded once whatever the number of grade cells; None if there is no such file."""
-    path = os.path.abspath("%s.ipynb" % assignment)
-    try:
-        with open(path, "rb") as f:
-            key = (path, hashlib.sha256(f.read()).hexdigest())
-    except OSError:
-        return None
-    if key not in _graded_files:
-        with tempfile.TemporaryDirectory(prefix="autograder-check-") as tmp:
-            _graded_files[key] = _judge(path, assignment, [], timeout, tmp)
-    return _graded_files[key]
 
 
 def _judge(path, assignment, extra, timeout, cwd):

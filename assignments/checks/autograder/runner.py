@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 from . import config, registry
 from .context import TestContext
 from .errors import CheckFailed, StudentError, SubmissionError, UsageError, WorkerLost
-from .sandbox import Worker
 
 
 @dataclass
@@ -102,6 +101,8 @@ def select_tests(assignment, only, hidden):
 
 def grade_submission(sub, options):
     """Grade one Submission; never raises for anything the submission does."""
+    from .sandbox import Worker          # the judge's side only: not in a student's kit
+
     started = time.monotonic()
     assignment = registry.load(infer_assignment(sub, options.assignment))
     tests = select_tests(assignment, options.only, options.hidden)

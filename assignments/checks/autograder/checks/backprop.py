@@ -9,7 +9,9 @@ submission's own gates, the caches staying in the worker.
 
 Inputs stay at least ``KINK`` away from every kink (relu/leaky relu/elu at 0, max-gate
 ties, hinge margins at 0), so the gradient is defined and the finite differences
-(step 1e-6) never straddle a kink.  The initialisers and TwoLayerNet are in ``backprop_net``.
+(step 1e-6) never straddle a kink.  Softmax cases keep every class probability at least
+``PROB_FLOOR`` (scores scaled down, no redraw), so the course's ``-log(p + eps)`` is
+right.  The initialisers and TwoLayerNet are in ``backprop_net``.
 """
 import numpy as np
 from hypothesis import strategies as st
@@ -377,14 +379,29 @@ COURSE_SCORES = np.array([[3.2, 5.1, -1.7],     # cat
                           [2.2, 2.5, -3.1]])    # frog
 COURSE_LABELS = np.array([0, 1, 2])
 
+# Every class probability of a graded softmax case (softmax_loss here, TwoLayerNet in
+# backprop_net) is at least this (SPEC, "Same verdict everywhere": above 1e-10), so the
+# course's -log(p + eps) with eps <= 1e-12 stays within the loss's tolerance (its error
+# is at most eps / p per sample).
+PROB_FLOOR = 1e-6
+
+
+def probability_bound(scores):
+    """The factor (at most 1) that scales the scores (N, C) so that every softmax
+    probability is at least PROB_FLOOR: log p >= -(row max - row min) - log C."""
+    spread = float(np.max(np.ptp(scores, axis=1)))               # largest row spread
+    limit = 0.9 * (np.log(1.0 / PROB_FLOOR) - np.log(scores.shape[1]))
+    return limit / spread if spread > limit else 1.0
+
 
 def _loss_problem(rng, N, C, scale, svm):
-    """Scores x (N, C), labels y (N,); for the hinge, no margin within KINK of 0."""
+    """Scores x (N, C), labels y (N,); for the hinge, no margin within KINK of 0; for
+    the softmax, every class probability at least PROB_FLOOR (x scaled down, no redraw)."""
     for _ in range(1000):
-        x = rng.standard_normal((N, C)) * scale
-        y = rng.integers(0, C, size=N)
+        x = rng.standard_normal((N, C)) * scale                     # (N, C)
+        y = rng.integers(0, C, size=N)                              # (N,)
         if not svm:
-            return x, y
+            return x * probability_bound(x), y
         margins = x - x[np.arange(N), y][:, None] + 1
         margins[np.arange(N), y] = 1.0
         if np.min(np.abs(margins)) > KINK:

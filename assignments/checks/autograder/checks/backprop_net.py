@@ -4,7 +4,8 @@
 The net is a class, so the judge drives it through small helpers defined in the worker
 (plain scaffolding, not secret): build the student's net, install known parameters,
 call ``loss``.  Only plain data comes back.  Hidden pre-activations stay at least
-``KINK`` away from the ReLU's kink, so finite differences never straddle it.
+``KINK`` away from the ReLU's kink, so finite differences never straddle it, and every
+class probability stays at least ``backprop.PROB_FLOOR``, so ``-log(p + eps)`` is right.
 
 Statistical checks (initialisers, weight_scale) use bounds of at least 7 standard
 deviations of the estimate: a correct answer never fails them.
@@ -16,7 +17,7 @@ from ..context import Helper, StudentFn
 from ..errors import CheckFailed
 from ..gradcheck import check_gradient
 from ..registry import CONSISTENCY
-from .backprop import ASSIGNMENT, KINK
+from .backprop import ASSIGNMENT, KINK, probability_bound
 
 NET = "TwoLayerNet"
 PARAMS = ("W1", "b1", "W2", "b2")
@@ -112,8 +113,11 @@ for _name in INITS:
 
 
 # ------------------------------------------------------------------ TwoLayerNet
+# Every class probability of a graded net case is at least PROB_FLOOR (backprop's, shared
+# with softmax_loss), so the course's -log(p + eps) is right.
 def _net_problem(rng, N, D, H, C, scale=1.0, reg=0.0):
-    """X (N, D), labels, params with every hidden pre-activation at least KINK from 0."""
+    """X (N, D), labels, params with every hidden pre-activation at least KINK from 0
+    and every class probability at least PROB_FLOOR."""
     for _ in range(1000):
         X = rng.standard_normal((N, D)) * scale                    # (N, D)
         params = {"W1": rng.standard_normal((D, H)) / np.sqrt(D),  # (D, H)
@@ -122,8 +126,18 @@ def _net_problem(rng, N, D, H, C, scale=1.0, reg=0.0):
                   "b2": rng.standard_normal(C) * 0.5}              # (C,)
         hidden = X @ params["W1"] + params["b1"]                   # (N, H)
         if np.min(np.abs(hidden)) > KINK:
+            _bound_probabilities(params, np.maximum(hidden, 0.0))
             return X, rng.integers(0, C, size=N), params
     raise RuntimeError("could not draw a net problem away from the ReLU's kink")
+
+
+def _bound_probabilities(params, relu):
+    """Scale W2 and b2 down (in place) so that every softmax probability of the scores
+    ``relu @ W2 + b2`` is at least PROB_FLOOR (``backprop.probability_bound``)."""
+    factor = probability_bound(relu @ params["W2"] + params["b2"])  # scores (N, C)
+    if factor < 1.0:
+        params["W2"] = params["W2"] * factor                       # (H, C)
+        params["b2"] = params["b2"] * factor                       # (C,)
 
 
 def _reference_net(t, params, reg, X, y=None):

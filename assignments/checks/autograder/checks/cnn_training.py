@@ -386,6 +386,31 @@ def has_convolution(t):
                                                                       MAX_PARAMS))
 
 
+PROBABILITY_ATOL = 1e-4   # float32 rows of a softmax sum to 1 within ~1e-6
+
+
+@ASSIGNMENT.test("build_cnn", points=1, name="returns_logits")
+def returns_logits(t):
+    """The outputs are logits, not probabilities: no final softmax (F.cross_entropy /
+    nn.CrossEntropyLoss applies log-softmax itself).  A final log-softmax is accepted:
+    its outputs are logits of the same probabilities, and cross-entropy gives the same
+    loss on them (PyTorch's own MNIST example ends so)."""
+    info, X, label = _cnn(t, 1, 10, 6, 8)
+    z = info["logits"]
+    if not isinstance(z, np.ndarray) or z.shape != (6, 10) or not np.all(np.isfinite(z)):
+        raise CheckFailed("%s on x of shape %s: expected finite logits of shape (6, 10), got %s"
+                          % (label, X.shape, "values that are not finite"
+                             if isinstance(z, np.ndarray) and z.shape == (6, 10)
+                             else describe(z)))
+    fix = ("return the last layer's raw scores (logits): F.cross_entropy and "
+           "nn.CrossEntropyLoss apply log-softmax themselves")
+    if np.all(z >= -PROBABILITY_ATOL) and \
+            np.allclose(z.sum(axis=1), 1.0, rtol=0, atol=PROBABILITY_ATOL):
+        raise CheckFailed("%s returns probabilities: on x of shape %s every row of its output "
+                          "is in [0, 1] and sums to 1 (a final nn.Softmax or F.softmax); %s"
+                          % (label, X.shape, fix))
+
+
 @ASSIGNMENT.test("build_cnn", points=1, kind=CONSISTENCY)
 def deterministic_under_seed(t):
     """Built twice under the same torch.manual_seed, the model gives the same logits;

@@ -1,12 +1,16 @@
 """Checks of the conv assignment (catalog: SPEC.md, "conv").
 
 Convolutions are cross-correlations (no kernel flip) with zero padding and a stride;
-output sizes take the floor.  Pooling inputs hold distinct values (a permutation), so
-no window has a tie and the maximum leads the runner-up by far more than the
-finite-difference step.  The fast versions are checked for vectorization by behaviour:
-the number of Python lines a call runs (counted in the submission's process, any file)
-must not grow with N or with the output's height and width; a loop over the kernel's
-(or the pooling window's) offsets is allowed, since those stay the same.
+output sizes take the floor (in a forward's own tests only: a backward test uses shapes
+the stride divides exactly, which CS231n's forward asserts, so a backward is never
+charged for its forward's refusal).  Pooling inputs hold distinct values (a
+permutation), so no window has a tie and the maximum leads the runner-up by far more
+than the finite-difference step; their windows divide the input exactly, `(H -
+pool_height) % stride == 0` (SPEC; course code asserts it).  The fast versions are
+checked for vectorization by behaviour: the number of Python lines a call runs
+(counted in the submission's process, any file) must not grow with N or with the
+output's height and width; a loop over the kernel's (or the pooling window's) offsets
+is allowed, since those stay the same.
 """
 import numpy as np
 
@@ -58,6 +62,24 @@ def _pool_param(ph, pw, stride):
 
 def _out_size(size, k, pad, stride):
     return 1 + (size + 2 * pad - k) // stride
+
+
+def _fit(size, k, pad, stride):
+    """The size nearest ``size`` (down, unless that leaves none) whose windows divide
+    exactly: (size + 2*pad - k) % stride == 0."""
+    r = (size + 2 * pad - k) % stride
+    return size - r if size - r >= 1 else size + stride - r
+
+
+def _divides(x_shape, k_shape, pad, stride):
+    return all((s + 2 * pad - k) % stride == 0 for s, k in zip(x_shape[2:], k_shape))
+
+
+def _pool_shape(shape, pool_param):
+    """``shape`` (N, C, H, W) with H and W fitted to the pooling windows."""
+    stride = pool_param["stride"]
+    return tuple(shape[:2]) + (_fit(shape[2], pool_param["pool_height"], 0, stride),
+                               _fit(shape[3], pool_param["pool_width"], 0, stride))
 
 
 def _conv_label(x, w, conv_param):
@@ -136,22 +158,34 @@ def _reference_if_at_hand(t, name, *args):
 
 
 def _check_pool_forward(t, fn, x, pool_param):
+    _require_exact_pooling(x, pool_param)
     label = "%s (%s): out" % (fn, _pool_label(x, pool_param))
     check_array(label, forward_out(t, fn, (x, pool_param)),
                 t.reference("max_pool_forward_fast", x, pool_param)[0])
 
 
+def _require_exact_pooling(x, pool_param):
+    """SPEC: graded pooling windows divide the input exactly (a judge invariant)."""
+    if not _divides(x.shape, (pool_param["pool_height"], pool_param["pool_width"]), 0,
+                    pool_param["stride"]):
+        raise RuntimeError("the judge drew pooling windows that do not divide %s: %s"
+                           % (x.shape, pool_param))
+
+
 # ------------------------------------------------------------------ backward checks
 def _conv_layer(t, forward, backward, x, w, b, conv_param):
-    try:
-        check_layer(t, forward, backward, (x, w, b, conv_param), CONV_NAMES,
-                    "conv_forward_im2col", "conv_backward_im2col")
-    except StudentError as exc:     # the forward feeding the backward may have raised
-        raise StudentError("%s%s" % (exc, _division_hint(x, w, conv_param, exc))) from None
+    """A backward fed its own forward's cache, on a shape the stride divides exactly
+    (SPEC: a backward test uses shapes its own forward handles)."""
+    if not _divides(x.shape, w.shape[2:], conv_param["pad"], conv_param["stride"]):
+        raise RuntimeError("the judge drew a conv backward case the stride does not divide: "
+                           "%s" % _conv_label(x, w, conv_param))
+    check_layer(t, forward, backward, (x, w, b, conv_param), CONV_NAMES,
+                "conv_forward_im2col", "conv_backward_im2col")
 
 
 def _pool_layer(t, forward, backward, x, pool_param):
     ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    _require_exact_pooling(x, pool_param)
     try:
         check_layer(t, forward, backward, (x, pool_param), ("dx",),
                     "max_pool_forward_fast", "max_pool_backward_fast")
@@ -179,10 +213,12 @@ def _lines(t, fn, args, keep=None, backward=None):
 def _require_vectorized(t, fn, make_args, backward=None):
     """``make_args(N, size)`` -> the arguments; the line count must not grow with N nor
     with the image size (hence the output's)."""
-    counts = {}
+    counts, images = {}, {}
     for key, (N, size) in {"small": (2, 6), "more examples": (7, 6),
                            "larger images": (2, 13)}.items():
-        counts[key] = _lines(t, fn, make_args(N, size), backward=backward)
+        args = make_args(N, size)
+        images[key] = "%dx%d images" % args[0].shape[2:]
+        counts[key] = _lines(t, fn, args, backward=backward)
         if counts[key] is None:
             raise CheckFailed("the submission's process did not report how many Python "
                               "lines %s ran" % (backward or fn))
@@ -191,12 +227,12 @@ def _require_vectorized(t, fn, make_args, backward=None):
                       ("larger images", "output rows/columns")):
         if counts[key] > counts["small"] + LINE_SLACK:
             raise CheckFailed(
-                "%s is not vectorized: it runs %d Python lines for N=2 and 6x6 images, but "
+                "%s is not vectorized: it runs %d Python lines for N=2 and %s, but "
                 "%d for %s: a Python loop over the %s. Only a loop over the kernel's (or "
                 "the pooling window's) offsets is allowed; do the rest with array "
                 "operations (im2col / as_strided, one matrix product, np.add.at)"
-                % (name, counts["small"], counts[key],
-                   "N=7" if key == "more examples" else "13x13 images", what))
+                % (name, counts["small"], images["small"], counts[key],
+                   "N=7" if key == "more examples" else images[key], what))
 
 
 def _conv_args(seed, stride=1, pad=1):
@@ -209,8 +245,10 @@ def _conv_args(seed, stride=1, pad=1):
 
 def _pool_args(seed):
     def make(N, size):
-        return (_distinct(np.random.default_rng(seed), (N, 2, size, size)),
-                _pool_param(2, 3, 2))
+        pool_param = _pool_param(2, 3, 2)           # fitted: 6x5 and 12x13 images
+        return (_distinct(np.random.default_rng(seed), _pool_shape((N, 2, size, size),
+                                                                   pool_param)),
+                pool_param)
     return make
 
 
@@ -266,8 +304,8 @@ def channels_and_rectangles(t):
 def gradients(t):
     """dx, dw, db with the forward's own cache: as the reference, as the numerical
     gradient of the forward, zero for a zero upstream gradient (pad 1, stride 2,
-    non-square kernel, a last input row no window covers)."""
-    x, w, b = _conv_problem(t.rng, 2, 2, 6, 5, 3, 3, 2)
+    non-square kernel; the stride divides the padded input exactly)."""
+    x, w, b = _conv_problem(t.rng, 2, 2, 7, 6, 3, 3, 2)
     _conv_layer(t, "conv_forward_naive", "conv_backward_naive", x, w, b, _conv_param(2, 1))
 
 
@@ -288,10 +326,10 @@ def two_by_two(t):
 
 @ASSIGNMENT.test("max_pool_forward_naive", points=1)
 def overlapping_and_rectangular(t):
-    """Windows that overlap (3x2, stride 1) and non-square windows over sizes they
-    do not divide (2x3, stride 2)."""
-    x = _distinct(t.rng, (2, 2, 5, 7))
+    """Windows that overlap (3x2, stride 1) and non-square windows at stride 2 (2x3),
+    on non-square inputs they divide exactly."""
     for pool_param in (_pool_param(3, 2, 1), _pool_param(2, 3, 2)):
+        x = _distinct(t.rng, _pool_shape((2, 2, 5, 7), pool_param))
         _check_pool_forward(t, "max_pool_forward_naive", x, pool_param)
 
 
@@ -332,8 +370,8 @@ def vectorized(t):
 def gradients(t):    # noqa: F811
     """dx, dw, db with the forward's own cache, as the reference and the numerical
     gradient; pad 1 stride 2, and pad 0 (no dx[pad:-pad] slip)."""
-    for stride, pad, H in ((2, 1, 6), (1, 0, 5)):
-        x, w, b = _conv_problem(t.rng, 2, 2, H, 5, 3, 3, 2)
+    for stride, pad, H, W in ((2, 1, 7, 6), (1, 0, 5, 5)):   # the stride divides exactly
+        x, w, b = _conv_problem(t.rng, 2, 2, H, W, 3, 3, 2)
         _conv_layer(t, "conv_forward_im2col", "conv_backward_im2col", x, w, b,
                     _conv_param(stride, pad))
 
@@ -348,8 +386,8 @@ def vectorized(t):   # noqa: F811
 @ASSIGNMENT.test("max_pool_forward_fast", points=1)
 def matches_reference(t):    # noqa: F811
     """The same output as the naive version, windows overlapping or not."""
-    x = _distinct(t.rng, (3, 2, 7, 6))
     for pool_param in (_pool_param(2, 2, 2), _pool_param(3, 2, 1), _pool_param(2, 3, 2)):
+        x = _distinct(t.rng, _pool_shape((3, 2, 7, 6), pool_param))
         _check_pool_forward(t, "max_pool_forward_fast", x, pool_param)
 
 
@@ -363,8 +401,8 @@ def vectorized(t):   # noqa: F811
 def gradients(t):    # noqa: F811
     """dx with the forward's own cache, as the reference and the numerical gradient;
     overlapping windows add."""
-    x = _distinct(t.rng, (2, 2, 6, 5))
     for pool_param in (_pool_param(2, 2, 2), _pool_param(3, 2, 1)):
+        x = _distinct(t.rng, _pool_shape((2, 2, 6, 5), pool_param))
         _pool_layer(t, "max_pool_forward_fast", "max_pool_backward_fast", x, pool_param)
 
 
@@ -455,8 +493,24 @@ def _away_from_kinks(f):
     return bool(np.all((top == 0) | (top - second > KINK)))
 
 
+MIN_PROBABILITY = 1e-10     # SPEC: a graded net keeps every class probability above it
+
+
+def _probabilities_in_range(scores):
+    """Every softmax probability of the scores (N, classes) above MIN_PROBABILITY, so
+    the course's log(p + eps) is right."""
+    shifted = scores - scores.max(axis=1, keepdims=True)                # (N, classes)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return bool(log_probs.min() > np.log(MIN_PROBABILITY))
+
+
 def _net_problem(t, N, input_dim, F, k, hidden, classes):
-    """X, y and params whose ReLU inputs and pooling windows are away from kinks."""
+    """X, y and params whose ReLU inputs and pooling windows are away from kinks and
+    whose class probabilities all stay above MIN_PROBABILITY (the input's H and W are
+    even: the 2x2 pooling windows divide them exactly)."""
+    if input_dim[1] % 2 or input_dim[2] % 2:
+        raise RuntimeError("the judge drew a net input the 2x2 pooling does not divide: %s"
+                           % (input_dim,))
     shapes = _net_param_shapes(input_dim, F, k, hidden, classes)
     for _ in range(50):
         X = t.rng.standard_normal((N,) + tuple(input_dim))                  # (N, C, H, W)
@@ -465,9 +519,11 @@ def _net_problem(t, N, input_dim, F, k, hidden, classes):
             fan_in = int(np.prod(shape[1:])) if name == "W1" else shape[0]
             params[name] = (t.rng.standard_normal(shape) / np.sqrt(fan_in) if name[0] == "W"
                             else 0.5 * t.rng.standard_normal(shape))
-        if _away_from_kinks(_reference_forward(t, params, X)):
+        f = _reference_forward(t, params, X)
+        if _away_from_kinks(f) and _probabilities_in_range(f["scores"]):
             return X, t.rng.integers(0, classes, size=N), params
-    raise RuntimeError("could not draw a ThreeLayerConvNet problem away from the kinks")
+    raise RuntimeError("could not draw a ThreeLayerConvNet problem away from the kinks "
+                       "with every class probability above %g" % MIN_PROBABILITY)
 
 
 def _args(params, reg, X, y=None):

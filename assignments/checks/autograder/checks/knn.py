@@ -135,27 +135,27 @@ def tied_vote_goes_to_smallest_label(t):
 
 
 @ASSIGNMENT.test("predict_labels", points=1)
-def equal_distances_keep_order(t):
-    """Equal distances are ranked in training order (stable sort)."""
-    dists = np.array([[2.0, 1.0, 1.0, 1.0, 3.0]])
-    y_train = np.array([0, 4, 2, 2, 1])
-    got = t.call("predict_labels", dists, y_train, 1)
-    check_array("y_pred (k=1, three points at the same distance)", got, np.array([4]),
+def majority_of_k_nearest(t):
+    """k=5 over 32 training points: the label with most votes among the 5 nearest
+    (3 of them share it; the nearest itself has another label)."""
+    num_test, num_train, k, classes = 4, 32, 5, 4
+    y_train = t.rng.permutation(np.repeat(np.arange(classes), num_train // classes))
+    values = np.cumsum(t.rng.uniform(0.1, 1.0, size=num_train))   # (32,) increasing
+    dists = np.empty((num_test, num_train))                        # (num_test, num_train)
+    for i in range(num_test):
+        winner = (i + 1) % classes
+        others = [c for c in range(classes) if c != winner]
+        votes = t.rng.choice(np.flatnonzero(y_train == winner), 3, replace=False)
+        first, third = (t.rng.choice(np.flatnonzero(y_train == others[(i + j) % 3]))
+                        for j in (0, 1))
+        nearest = [first, votes[0], third, votes[1], votes[2]]    # labels o w o' w w
+        rest = t.rng.permutation(np.setdiff1d(np.arange(num_train), nearest))
+        dists[i, nearest] = values[:k]                             # distinct distances
+        dists[i, rest] = values[k:]
+    got = t.call("predict_labels", dists, y_train, k)
+    check_array("y_pred (k=%d: the majority label of the %d nearest, 3 votes of %d)"
+                % (k, k, k), got, t.reference("predict_labels", dists, y_train, k=k),
                 integer=True)
-    # Longer rows, the 12 nearest tied at the end: quicksort-based orders (np.argsort's
-    # default kind, heapsort, argpartition) then rarely put the first of them first.
-    num_train, tied = 48, 12
-    dists = np.ones((4, num_train))                              # (4, 48)
-    dists[:, :num_train - tied] = t.rng.integers(2, 4, size=(4, num_train - tied))
-    dists[2:, :num_train - tied] = -np.sort(-dists[2:, :num_train - tied], axis=1)
-    y_train = np.arange(num_train)                               # one label per point
-    got = t.call("predict_labels", dists, y_train, 1)
-    try:
-        check_array("y_pred (k=1, the %d nearest of %d training points at the same distance)"
-                    % (tied, num_train), got, np.full(4, num_train - tied), integer=True)
-    except CheckFailed as exc:
-        raise CheckFailed("%s; equal distances must keep the training order: sort with "
-                          "np.argsort(..., kind='stable')" % exc) from None
 
 
 # ------------------------------------------------------------------ cross_validate_k

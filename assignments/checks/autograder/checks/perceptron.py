@@ -1,11 +1,14 @@
 """Checks of the perceptron assignment (catalog: SPEC.md, "perceptron"): "deep learning
 from scratch", chapters 2-4.
 
-Gates are graded on their truth tables and, hidden, on real-valued inputs away from
-the decision line (the book's weights); XOR by behaviour and by its source (built from
-the gates). Activations and losses are compared with the reference away from kinks.
+Gates are graded on their truth tables, on inputs exactly on the line w . x + b = 0
+(0 there) and, hidden, on real-valued inputs near it (the book's weights); XOR by
+behaviour and by its source (built from the gates). Activations and losses are compared
+with the reference away from kinks; the boundary conventions (step_function(0) = 0,
+softmax with each row's own max) each have a small test of their own.
 ``numerical_gradient`` and ``gradient_descent`` are fed judge-written functions of
-known gradient, defined in the submission's process (``HELPERS``).
+known gradient, defined in the submission's process (``HELPERS``), one of them reading x
+through a closure as the book's ``lambda W: net.loss(x, t)`` does.
 """
 import ast
 import numbers
@@ -15,8 +18,8 @@ from hypothesis import strategies as st
 
 
 from ..cases import cases, sizes
-from ..compare import check_array, check_scalar, describe, fmt
-from ..context import Helper
+from ..compare import as_number, check_array, check_scalar, describe, fmt
+from ..context import Helper, StudentFn
 from ..errors import CheckFailed, StudentError
 from ..registry import STRUCTURE, Assignment
 
@@ -61,6 +64,22 @@ def shaped_exp(x):
     """Only for x of shape (3, 4): a flattened or reshaped copy does not broadcast."""
     return np.sum(np.arange(12.0).reshape(3, 4) / 6.0 * np.exp(0.5 * x))
 
+class SimpleNet:
+    """The book's simpleNet pattern: the loss reads the weights from the net."""
+
+    def __init__(self, W):
+        self.W = W
+
+    def loss(self):
+        return weighted_sine(self.W)
+
+def closure_gradient(numerical_gradient, W):
+    """The book's numerical_gradient(f, net.W) with f = lambda w: net.loss(x, t): f ignores
+    its argument and reads the weights through the net."""
+    net = SimpleNet(np.array(W, dtype=np.float64))
+    f = lambda w: net.loss()
+    return numerical_gradient(f, net.W)
+
 def bowl(x):
     """sum(a * (x - c)**2) with a, c fixed per entry (a 3-vector or a 2 x 3 matrix)."""
     a = np.array([1.0, 2.0, 0.5, 1.5, 0.8, 1.2])[:x.size].reshape(x.shape)
@@ -102,6 +121,25 @@ def _truth_table(t, gate):
                               % (gate, x1, x2, want, got, table))
 
 
+# Inputs exactly on each gate's line w . x + b = 0 in floating point, however the sum is
+# written (np.sum(w * x) + b, np.dot, w1*x1 + w2*x2 + b, the book's x1*w1 + x2*w2 <= theta):
+# 0.5 * 0.7 is half of the float 0.7, two halves add back to it exactly, 0.7 - 0.7 is 0.
+ON_THE_LINE = {"AND": ((0.7, 0.7), (1.4, 0.0), (0.0, 1.4)),
+               "NAND": ((0.7, 0.7), (1.4, 0.0), (0.0, 1.4)),
+               "OR": ((0.2, 0.2), (0.4, 0.0), (0.0, 0.4))}
+
+
+def _line_hint(t, gate):
+    """When the truth table is right, the gate only gets the line itself wrong."""
+    try:
+        _truth_table(t, gate)
+    except (CheckFailed, StudentError):
+        return ""
+    return (": compare with > 0, not >= 0%s"
+            % ("; NAND is a perceptron of its own, not 1 - AND (which is 1 where AND's "
+               "w . x + b is 0)" if gate == "NAND" else ""))
+
+
 def _declare_gate_tests(gate):
     w, b = GATES[gate]
 
@@ -109,6 +147,20 @@ def _declare_gate_tests(gate):
     def truth_table(t):
         """The gate's truth table on the inputs 0 and 1."""
         _truth_table(t, gate)
+
+    @ASSIGNMENT.test(gate, points=1, name="on_the_line")
+    def on_the_line(t):
+        """On the line itself, w . x + b == 0, the gate gives 0: a perceptron is 1 only
+        where w . x + b > 0 (inputs whose w . x + b is exactly 0.0 in floating point)."""
+        for x1, x2 in ON_THE_LINE[gate]:
+            want = t.reference(gate, x1, x2)
+            got = _bit("%s(%s, %s)" % (gate, x1, x2), t.call(gate, x1, x2))
+            if got != want:
+                raise CheckFailed(
+                    "%s(%s, %s): expected %d, got %d: with the book's weights w = (%s, %s), "
+                    "b = %s, w . x + b is exactly 0 here, and a perceptron gives 1 only if "
+                    "w . x + b > 0 (0 when it is <= 0)%s"
+                    % (gate, x1, x2, want, got, w[0], w[1], b, _line_hint(t, gate)))
 
 
 
@@ -220,6 +272,23 @@ _declare_activation_tests("sigmoid", 0.0, "1 / (1 + exp(-x)) elementwise.")
 _declare_activation_tests("relu", 0.0, "max(0, x) elementwise.")
 
 
+@ASSIGNMENT.test("step_function", points=1, name="zero_gives_zero")
+def step_at_zero(t):
+    """step_function(0) is 0, as the book's x > 0: exact zeros (and -0.0) inside a 1-D and
+    a 2-D array give 0."""
+    x = np.array([-1.5, 0.0, 2.0, 0.0, -0.0, 0.5])                  # (6,)
+    for shape in ((6,), (2, 3)):
+        xs = x.reshape(shape)
+        got = t.call("step_function", xs)
+        if isinstance(got, np.ndarray) and got.shape == xs.shape and got.dtype.kind in "biuf" \
+                and np.all(got[xs == 0] == 1) and np.all(got[xs != 0] == (xs[xs != 0] > 0)):
+            raise CheckFailed("step_function(x) for x = %s (shape %s) gives 1 where x is 0: the "
+                              "step is 1 only where x > 0, so step_function(0) is 0 (x > 0, not "
+                              "x >= 0)" % (x.tolist(), shape))
+        _check_activation(t, "step_function", xs, t.reference("step_function", xs),
+                          " (x = %s, shape %s)" % (x.tolist(), shape))
+
+
 @ASSIGNMENT.test("softmax", points=1)
 def rows_sum_to_one(t):
     """exp(a) / sum(exp(a)) for a vector, and for each row of a 2-D batch (each row sums
@@ -250,6 +319,30 @@ def stable(t):
                               "exp(a - max(a)) / sum(exp(a - max(a)))" % (shape,))
         check_array("softmax(a) (scores near 1000, shape %s)" % (shape,), got,
                     t.reference("softmax", a))
+
+
+@ASSIGNMENT.test("softmax", points=1, name="each_row_its_own_max")
+def each_row_its_own_max(t):
+    """A batch whose rows lie far apart (scores near 0, near 1000 and near -30): each row
+    subtracts its OWN max; the batch's max would leave exp(-1000) = 0 in the other rows."""
+    offsets = np.array([[0.0], [1000.0], [-30.0]])                  # (3, 1)
+    a = offsets + t.rng.standard_normal((3, 5)) * 2.0               # (3, 5)
+    expected = t.reference("softmax", a)
+    got = t.call("softmax", a)
+    label = "softmax(a) (shape (3, 5), rows near 0, 1000 and -30)"
+    try:
+        check_array(label, got, expected)
+    except CheckFailed as exc:
+        if isinstance(got, np.ndarray) and got.shape == a.shape and got.dtype.kind == "f":
+            with np.errstate(invalid="ignore"):
+                wrong = ~np.all(np.isclose(got, expected, rtol=1e-6, atol=1e-12), axis=1)
+            if not wrong[1] and wrong[0] and wrong[2]:
+                raise CheckFailed(
+                    "%s; rows 0 and 2 are wrong%s, row 1 is right: subtract each row's own max, "
+                    "np.max(a, axis=-1, keepdims=True); with the batch's max (about 1000) "
+                    "exp(a - max) is 0 in the rows far below it (0 / 0)"
+                    % (exc, " (NaN)" if not np.all(np.isfinite(got)) else "")) from None
+        raise
 
 
 
@@ -288,6 +381,23 @@ def book_example(t):
 
 
 
+def _check_ce(label, got, expected, batch):
+    """A cross-entropy value against the expected mean; a sum over the batch of ``batch``
+    examples is named as such."""
+    try:
+        check_scalar(label, got, expected)
+    except CheckFailed as exc:
+        try:
+            value = as_number(label, got)
+        except CheckFailed:
+            raise exc from None
+        if batch > 1 and abs(value - batch * expected) <= 1e-6 * abs(batch * expected):
+            raise CheckFailed("%s; got is %d x the expected value: sum over the batch instead "
+                              "of the mean? Divide by the batch size, y.shape[0]"
+                              % (exc, batch)) from None
+        raise
+
+
 @ASSIGNMENT.test("cross_entropy_error", points=1)
 def one_hot_and_labels(t):
     """The book's example (a 1-D y is a batch of one, t one-hot), then a batch with one-hot
@@ -301,10 +411,10 @@ def one_hot_and_labels(t):
     y = _probabilities(t.rng, 5, 4)                                  # (5, 4)
     labels = t.rng.integers(0, 4, size=5)                            # (5,)
     expected = t.reference("cross_entropy_error", y, labels)
-    check_scalar("cross_entropy_error(y, t) (a batch of 5, t one-hot of shape (5, 4))",
-                 t.call("cross_entropy_error", y, _one_hot(labels, 4)), expected)
-    check_scalar("cross_entropy_error(y, t) (a batch of 5, t labels of shape (5,))",
-                 t.call("cross_entropy_error", y, labels), expected)
+    _check_ce("cross_entropy_error(y, t) (a batch of 5, t one-hot of shape (5, 4))",
+              t.call("cross_entropy_error", y, _one_hot(labels, 4)), expected, 5)
+    _check_ce("cross_entropy_error(y, t) (a batch of 5, t labels of shape (5,))",
+              t.call("cross_entropy_error", y, labels), expected, 5)
 
 
 @ASSIGNMENT.test("cross_entropy_error", points=1)
@@ -319,7 +429,7 @@ def delta_inside_the_log(t):
     if isinstance(got, numbers.Real) and not np.isfinite(got):
         raise CheckFailed("%s: got %s: log(0) is -inf; add the book's delta inside the log, "
                           "-log(y[label] + 1e-7)" % (label, got))
-    check_scalar(label, got, t.reference("cross_entropy_error", y, labels))
+    _check_ce(label, got, t.reference("cross_entropy_error", y, labels), 3)
 
 
 
@@ -332,18 +442,22 @@ def _numerical_gradient(t, helper, x, what=""):
     t.define(HELPERS)
     label = "numerical_gradient(%s, x)%s" % (helper, what)
     outcome = t.call_full("numerical_gradient", Helper(helper), x)
-    expected = GRADIENTS[helper](x)
-    got = outcome.value
+    _check_gradient(label, outcome.value, helper, x)
+    return outcome.args_after[1] if len(outcome.args_after) > 1 else None
+
+
+def _check_gradient(label, got, helper, x):
+    """A numerical gradient of ``helper`` at x against the exact one; forward differences
+    are named as such."""
     try:
-        check_array(label, got, expected, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+        check_array(label, got, GRADIENTS[helper](x), rtol=GRAD_RTOL, atol=GRAD_ATOL)
     except CheckFailed:
         if isinstance(got, np.ndarray) and got.shape == x.shape and got.dtype.kind == "f" \
-                and np.allclose(got, _forward_difference(helper, x), rtol=1e-9, atol=1e-12):
+                and np.allclose(got, _forward_difference(helper, x), rtol=1e-7, atol=1e-9):
             raise CheckFailed("%s: these are forward differences (f(x + h) - f(x)) / h; use "
                               "central differences (f(x + h) - f(x - h)) / (2h), h = 1e-4 "
                               "(their error is ~h**2 instead of ~h)" % label) from None
         raise
-    return outcome.args_after[1] if len(outcome.args_after) > 1 else None
 
 
 def _forward_difference(helper, x):
@@ -375,6 +489,29 @@ def any_shape(t):
     _numerical_gradient(t, "shaped_exp", t.rng.uniform(-2, 2, (3, 4)), " (x of shape (3, 4))")
     _numerical_gradient(t, "weighted_sine", t.rng.uniform(-2, 2, (2, 3, 2)),
                         " (x of shape (2, 3, 2))")
+
+
+@ASSIGNMENT.test("numerical_gradient", points=1, name="perturbs_x_in_place")
+def perturbs_x_in_place(t):
+    """As in the book's simpleNet, f ignores its argument and reads the weights through
+    the net, f = lambda W: net.loss(x, t): numerical_gradient must perturb x ITSELF (in
+    place), so that f sees each change."""
+    t.define(HELPERS)
+    W = t.rng.uniform(-2, 2, (2, 3))                                # (2, 3)
+    label = "numerical_gradient(f, net.W) (f = lambda W: net.loss(), net.W of shape (2, 3))"
+    got = t.call(Helper("closure_gradient", "numerical_gradient"), StudentFn("numerical_gradient"),
+                 W)
+    try:
+        _check_gradient(label, got, "weighted_sine", W)
+    except CheckFailed as exc:
+        if isinstance(got, np.ndarray) and got.shape == W.shape and got.dtype.kind in "iuf" \
+                and np.all(got == 0):
+            raise CheckFailed("%s; every entry is 0: f ignores its argument and reads the "
+                              "weights from net (as the book's f = lambda W: net.loss(x, t)), so "
+                              "it did not see changes made to a copy of x; change x itself in "
+                              "place (tmp_val = x[idx]; x[idx] = tmp_val + h; fxh1 = f(x); ...; "
+                              "x[idx] = tmp_val)" % exc) from None
+        raise
 
 
 @ASSIGNMENT.test("numerical_gradient", points=1, kind=STRUCTURE)
