@@ -10,42 +10,14 @@ test reports a time-out; a timer the kernel had pending is restored after each c
 and Ctrl-C (KeyboardInterrupt) stops the check cell.  Scores that count are decided by the isolated judge (CLI,
 nbgrader), never here.
 """
-import importlib
 import signal
-import sys
 import threading
 import time
 
-from . import registry, runner
+from . import registry, runner, warmup
 from .errors import WorkerLost
 from .structure import Source
 from .worker import Worker
-
-
-# Modules a later check of an assignment imports on first use, slowly: imported in the
-# background after the assignment's first check cell, while the student reads it.  The
-# first torch.optim optimizer of a process imports torch._dynamo (~1.2 s).
-WARM_UP = {"cnn_training": ("torch._dynamo",)}
-_warming = set()
-
-
-def warm_up(assignment_id):
-    """Start importing ``WARM_UP[assignment_id]`` in a daemon thread, once per process,
-    where the kernel has already imported the package (a student's torch): the
-    train_one_epoch check then answers at once instead of after the import."""
-    for name in WARM_UP.get(assignment_id, ()):
-        if name in _warming or name.split(".")[0] not in sys.modules:
-            continue
-        _warming.add(name)
-        threading.Thread(target=_import_quietly, args=(name,), daemon=True,
-                         name="autograder-warm-up").start()
-
-
-def _import_quietly(name):
-    try:
-        importlib.import_module(name)
-    except Exception:           # noqa: BLE001 - a warm-up only; the check imports it itself
-        pass
 
 
 class _Interrupted(BaseException):
@@ -147,7 +119,7 @@ def grade_here(function, namespace, cells, options=None):
         if results[-1].status == "timeout":
             hung = test.name
     results = runner.apply_gates(tests, results)
-    warm_up(assignment.id)
+    warmup.warm_up()
     return runner.SubmissionReport("<kernel>", assignment.id, results,
                                    seconds=time.monotonic() - started)
 

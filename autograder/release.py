@@ -31,7 +31,8 @@ BEGIN, END = "# BEGIN HIDDEN TESTS", "# END HIDDEN TESTS"
 # tool) stays on the instructor's and CI's side.
 KIT = ("__init__.py", "carry.py", "cases.py", "compare.py", "config.py", "context.py",
        "data.py", "errors.py", "expected.py", "gradcheck.py", "layercheck.py", "local.py",
-       "notebook.py", "registry.py", "runner.py", "structure.py", "worker.py")
+       "notebook.py", "registry.py", "runner.py", "structure.py", "warmup.py",
+       "worker.py")
 KIT_MAIN = '''"""The student's copy of the checks has no command line: grading is the instructor's."""
 import sys
 

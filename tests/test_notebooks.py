@@ -94,26 +94,50 @@ def run_tool(args, cwd, timeout=600):
     return proc
 
 
-def make_course(root, assignment):
-    """A scratch nbgrader course (its own gradebook) with one assignment released."""
-    os.makedirs(os.path.join(root, "solutions"))
-    shutil.copytree(os.path.join(ROOT, "solutions", assignment),
-                    os.path.join(root, "solutions", assignment))
-    shutil.copy(os.path.join(ROOT, "nbgrader_config.py"), root)
-    run_tool(["nbgrader", "generate_assignment", assignment, "--force",
-              "--CourseDirectory.root=%s" % root], cwd=root)
-    return root
+GENERATE = """
+import json, os, shutil, sys, tempfile
+from nbgrader.api import Gradebook
+from nbgrader.apps import NbGraderAPI
+from traitlets.config.loader import PyFileConfigLoader
+empty = os.path.join(tempfile.mkdtemp(), "gradebook.db")
+Gradebook("sqlite:///" + empty).close()        # alembic's migrations, once
+for root, assignment in json.loads(sys.argv[1]):
+    shutil.copy(empty, os.path.join(root, "gradebook.db"))
+    config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
+    config.CourseDirectory.root = root
+    result = NbGraderAPI(config=config).generate_assignment(assignment, force=True)
+    if not result["success"]:
+        sys.exit("generate_assignment %s failed:\\n%s" % (assignment, result["log"]))
+"""
+
+
+def make_courses(roots):
+    """Scratch nbgrader courses, ``{assignment: root}``, each with its own gradebook and
+    its assignment released; made by one process (nbgrader's start-up and the
+    gradebook's migrations, ~3 s each, once for all)."""
+    for assignment, root in roots.items():
+        os.makedirs(os.path.join(root, "solutions"))
+        shutil.copytree(os.path.join(ROOT, "solutions", assignment),
+                        os.path.join(root, "solutions", assignment))
+        shutil.copy(os.path.join(ROOT, "nbgrader_config.py"), root)
+    proc = subprocess.run([sys.executable, "-c", GENERATE, json.dumps(sorted(
+        (root, a) for a, root in roots.items()))], env=tool_env(), capture_output=True,
+        text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    return roots
 
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    """``course(assignment)``: the scratch course of that assignment, made once per
-    module (the sync test reads its release, the autograde test grades in it)."""
+    """``course(assignment)``: the scratch course of that assignment; every assignment's
+    is made at the first call, once per module (the sync test reads its release, the
+    autograde test grades in it)."""
     made = {}
 
     def get(assignment):
-        if assignment not in made:
-            made[assignment] = make_course(str(tmp_path_factory.mktemp("course")), assignment)
+        if not made:
+            made.update(make_courses({a: str(tmp_path_factory.mktemp("course-" + a))
+                                      for a in ASSIGNMENTS}))
         return made[assignment]
     return get
 
