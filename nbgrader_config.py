@@ -27,10 +27,10 @@ c.ExecutePreprocessor.timeout = _cell_timeout()
 def _autograde_preprocessors():
     """nbgrader's autograde steps, with the isolated judge's around them: it grades the
     submission before its kernel runs, and its points replace whatever the grade cells
-    output (autograder/nbgrader_judge.py).  Without the project's package nbgrader stops
+    output (autograder/judge/nbgrader_judge.py).  Without the project's package nbgrader stops
     with an import error rather than trusting the kernel."""
     from nbgrader.converters.autograde import Autograde
-    from autograder.nbgrader_judge import autograde_steps
+    from autograder.judge.nbgrader_judge import autograde_steps
 
     return autograde_steps(Autograde.class_traits()["autograde_preprocessors"].default())
 

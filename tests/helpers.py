@@ -7,7 +7,7 @@ import sys
 import textwrap
 
 from autograder import runner
-from autograder.submission import Submission
+from autograder.judge.submission import Submission
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUBMISSIONS = os.path.join(ROOT, "tests", "submissions")

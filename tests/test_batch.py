@@ -19,11 +19,12 @@ from xml.etree import ElementTree
 
 import pytest
 
-from autograder import batch, cli, pools, processes, progress, registry, report, store
+from autograder import registry
+from autograder.judge import batch, cli, pools, processes, progress, report, store
 from autograder.errors import ClusterError
 from autograder import runner
 from autograder.runner import Options, SubmissionReport
-from autograder.submission import Submission
+from autograder.judge.submission import Submission
 from tests.helpers import ROOT, run_cli, solution_source
 
 KNN = registry.load("knn")

@@ -16,7 +16,7 @@ import time
 import pytest
 from distributed import LocalCluster
 
-from autograder import cli, pools, processes
+from autograder.judge import cli, pools, processes
 from autograder.errors import ClusterError
 from tests.helpers import run_cli, solution_source
 from tests.test_batch import (cli_env, make_class, notebook, start_batch, stored,

@@ -5,8 +5,9 @@ as the wrong assignment says so in one line."""
 import json
 import textwrap
 
-from autograder import registry, report, runner, submission
-from autograder.submission import Submission
+from autograder import registry, runner
+from autograder.judge import report, submission
+from autograder.judge.submission import Submission
 from tests.helpers import cli_json, grade_source, run_cli, solution_source
 
 HEADER = "import numpy as np\n"

@@ -8,7 +8,7 @@ from autograder import registry
 from autograder.context import TestContext
 from autograder.errors import CheckFailed
 from autograder.gradcheck import check_gradient
-from autograder.sandbox import Worker
+from autograder.judge.sandbox import Worker
 from autograder.structure import Source
 
 FUNCTIONS = """

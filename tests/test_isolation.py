@@ -30,10 +30,11 @@ import time
 
 import pytest
 
-from autograder import registry, runner, sandbox
+from autograder import registry, runner
+from autograder.judge import sandbox
 from autograder import worker as wire
-from autograder.sandbox import Worker
-from autograder.submission import Submission
+from autograder.judge.sandbox import Worker
+from autograder.judge.submission import Submission
 from tests.helpers import ROOT, grade_source, run_cli, solution_source, with_replacement
 
 TARGET = "compute_distances_one_loop"

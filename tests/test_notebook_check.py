@@ -203,7 +203,7 @@ def test_autograde_points_come_from_the_judge_not_the_kernel(monkeypatch):
     of an unsolved notebook read 0, a solved one's full points, with the feedback."""
     from nbgrader.utils import determine_grade
 
-    from autograder import nbgrader_judge
+    from autograder.judge import nbgrader_judge
 
     calls = []
     judge = notebook._judge
@@ -233,7 +233,7 @@ def test_autograde_points_come_from_the_judge_not_the_kernel(monkeypatch):
 def test_autograde_fails_closed_when_the_judge_cannot_grade(monkeypatch):
     from nbgrader.utils import determine_grade
 
-    from autograder import nbgrader_judge
+    from autograder.judge import nbgrader_judge
 
     monkeypatch.setattr(notebook, "_judge", lambda *args: "the judge crashed")
     nb, resources = nbgrader_judge.RecordJudgeGrades().preprocess(

@@ -13,7 +13,8 @@ import textwrap
 
 import pytest
 
-from autograder import expected, registry, release
+from autograder import expected, registry
+from autograder.judge import release
 from tests.helpers import ROOT, SUBMISSIONS, grade_source, with_replacement
 
 CHECKS = os.path.join(ROOT, "assignments", "checks")
@@ -108,11 +109,8 @@ KIT_IMPORTS = textwrap.dedent('''\
         importlib.import_module("autograder." + name)
     for name in checks:
         importlib.import_module("autograder.checks." + name)
-    engine = ("sandbox", "submission", "batch", "cli", "store", "pools", "processes",
-              "report", "release")
     print(json.dumps({"modules": names, "engine": sorted(
-        m for m in sys.modules if m.startswith("autograder.")
-        and m.split(".")[1] in engine)}))
+        m for m in sys.modules if m.startswith("autograder.judge"))}))
     ''')
 
 
@@ -126,8 +124,11 @@ def test_the_kit_is_what_a_kernel_needs_and_not_the_engine(fresh_build):
     found = json.loads(proc.stdout)
     assert found["engine"] == []
     shipped = {name + ".py" for name in found["modules"]}
-    assert shipped <= set(release.KIT) and {"notebook.py", "local.py", "data.py"} <= shipped
+    assert shipped == set(release.kit_modules())
+    assert {"notebook.py", "local.py", "data.py", "carry.py"} <= shipped
+    assert not os.path.exists(os.path.join(fresh_build, "autograder", "judge"))
     for engine in ("sandbox.py", "batch.py", "cli.py", "store.py", "release.py"):
+        assert os.path.exists(os.path.join(ROOT, "autograder", "judge", engine))
         assert not os.path.exists(os.path.join(fresh_build, "autograder", engine))
     main = subprocess.run([sys.executable, "-I", "-c", "import runpy, sys; "
                            "sys.path.insert(0, sys.argv[1]); "
@@ -386,7 +387,7 @@ def test_a_release_recorded_on_one_simd_path_checks_on_another(fresh_build, tmp_
     if env is None:
         pytest.skip("NumPy dispatches to no SIMD target beyond its baseline on this CPU")
     switched = str(tmp_path / "switched" / "assignments" / "checks")
-    subprocess.run([sys.executable, "-c", "import sys; from autograder import release; "
+    subprocess.run([sys.executable, "-c", "import sys; from autograder.judge import release; "
                     "release.build(sys.argv[1])", switched], env=dict(
                         env, PYTHONPATH=ROOT), cwd=ROOT, check=True, timeout=300)
     visible = {t.name for a in registry.all_assignments() for t in a.tests if not t.hidden}

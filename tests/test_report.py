@@ -5,8 +5,8 @@ import csv
 import io
 import json
 
-from autograder import report
-from autograder.report import load_notes
+from autograder.judge import report
+from autograder.judge.report import load_notes
 from autograder.runner import SubmissionReport, TestResult as Result
 
 BLOCKED = {"type": "ImportError", "message": "'autograder' cannot be imported during grading",

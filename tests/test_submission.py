@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from autograder import runner, submission
+from autograder import runner
+from autograder.judge import submission
 from autograder.errors import SubmissionError
 
 
@@ -93,7 +94,7 @@ def test_percent_continuation_line_is_code_not_a_magic():
 def test_a_time_cell_magic_keeps_its_definitions_and_loop_checks_see_them():
     """``%%time`` runs its body in the kernel (definitions stay); the structure check
     reads the same body, so a vectorized answer timed this way loses nothing."""
-    from autograder.submission import Submission
+    from autograder.judge.submission import Submission
     from tests.helpers import solution_source
 
     source = solution_source("knn")

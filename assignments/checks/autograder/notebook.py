@@ -11,7 +11,7 @@ What it does depends on the copy of this package the kernel has:
   the kernel has executed, and returns the points (0.0 when grading fails).  Under
   ``nbgrader autograde`` (``NBGRADER_EXECUTION=autograde``) it grades nothing and
   returns 0.0: the points nbgrader records come from the judge, through the
-  preprocessors of ``autograder.nbgrader_judge`` (registered in nbgrader_config.py),
+  preprocessors of ``autograder.judge.nbgrader_judge`` (registered in nbgrader_config.py),
   which grade the submission nbgrader holds and overwrite every grade cell's output;
   nothing the kernel runs can change them.
 
@@ -79,7 +79,7 @@ def check(function, hidden=None, cells=None, timeout=None, namespace=None):
     if grading and os.environ.get("NBGRADER_EXECUTION") == "autograde":
         # The kernel ran the student's cells: nothing it computes can be trusted.
         print("%s: graded by the isolated judge, whose points replace this cell's output "
-              "(autograder.nbgrader_judge)" % function)
+              "(autograder.judge.nbgrader_judge)" % function)
         return 0.0
     report = _grade_cells(function, assignment, cells, grading, timeout)
     if isinstance(report, str):

@@ -1,6 +1,6 @@
 """Grade: load submission -> run each test against the isolated worker -> score.
 
-Produces plain result records; rendering them is ``autograder.report``'s job.
+Produces plain result records; rendering them is ``autograder.judge.report``'s job.
 """
 import time
 import traceback
@@ -101,7 +101,7 @@ def select_tests(assignment, only, hidden):
 
 def grade_submission(sub, options):
     """Grade one Submission; never raises for anything the submission does."""
-    from .sandbox import Worker          # the judge's side only: not in a student's kit
+    from .judge.sandbox import Worker    # the judge's side only: not in a student's kit
 
     started = time.monotonic()
     assignment = registry.load(infer_assignment(sub, options.assignment))

@@ -1,6 +1,6 @@
 """The worker: the only process that runs student code.
 
-Started by ``autograder.sandbox`` as ``python -I -S worker.py CTL_IN CTL_OUT SETTINGS_JSON``.
+Started by ``autograder.judge.sandbox`` as ``python -I -S worker.py CTL_IN CTL_OUT SETTINGS_JSON``.
 It imports nothing from the project (only the standard library and NumPy), so it can
 run without the project on ``sys.path``: student code cannot reach ``reference`` or
 the checks.  It talks to the judge over two pipes with length-prefixed JSON messages

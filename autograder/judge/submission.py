@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from .errors import SubmissionError
+from ..errors import SubmissionError
 
 SUFFIXES = (".ipynb", ".py")
 
@@ -25,7 +25,7 @@ class Submission:
     def source(self):
         """What the structural checks read: the cells and, before them (so that the
         submission's own definitions win), the functions of its helper .py files."""
-        from .structure import Source
+        from ..structure import Source
         helpers = [{"source": _text(data), "label": name}
                    for name, data in sorted((self.files or {}).items())
                    if name.endswith(".py")]
@@ -134,7 +134,7 @@ def _without_unused_demos(cells):
     metadata: timing tables, training runs, plots) that no other cell needs: a demo
     cell still runs when a name it binds at the top level is read by a cell that is
     not a demo (a student's helper written there, say), or when it does not parse."""
-    from .structure import bound_names, read_names
+    from ..structure import bound_names, read_names
 
     used = set()
     for cell in cells:

@@ -25,8 +25,8 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-from . import notebook, registry
-from .errors import UsageError
+from .. import notebook, registry
+from ..errors import UsageError
 
 KEY = "autograder_judge"                 # resources key: {assignment: report or reason}
 CHECK_CALL = re.compile(r"""^\s*check\(\s*["'](\w+)["']\s*\)\s*$""", re.M)
@@ -103,6 +103,6 @@ def autograde_steps(default):
     steps = list(default)
     names = [s if isinstance(s, str) else s.__name__ for s in steps]
     names = [n.rsplit(".", 1)[-1] for n in names]
-    steps.insert(names.index("Execute"), "autograder.nbgrader_judge.GradeInJudge")
-    steps.insert(names.index("SaveAutoGrades") + 1, "autograder.nbgrader_judge.RecordJudgeGrades")
+    steps.insert(names.index("Execute"), "autograder.judge.nbgrader_judge.GradeInJudge")
+    steps.insert(names.index("SaveAutoGrades") + 1, "autograder.judge.nbgrader_judge.RecordJudgeGrades")
     return steps

@@ -5,7 +5,7 @@ own token scan still applies)."""
 import os
 import signal
 
-from . import worker as wire
+from .. import worker as wire
 from .sandbox import WORKER_PATH
 
 def become_subreaper():

@@ -27,11 +27,12 @@ import threading
 import time
 import uuid
 
-from . import config
-from . import worker as wire
-from .errors import WorkerLost
+from .. import config
+from .. import worker as wire
+from ..errors import WorkerLost
 
-WORKER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # autograder/
+WORKER_PATH = os.path.join(PACKAGE, "worker.py")
 TOKEN_VAR = "AUTOGRADER_SANDBOX"
 
 

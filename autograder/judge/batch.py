@@ -13,9 +13,10 @@ import re
 import time
 from dataclasses import dataclass, replace
 
-from . import pools, registry, runner, store, submission as submissions
-from .errors import ClusterError, SubmissionError, UsageError
-from .runner import SubmissionReport, TestResult
+from .. import registry, runner
+from . import pools, store, submission as submissions
+from ..errors import ClusterError, SubmissionError, UsageError
+from ..runner import SubmissionReport, TestResult
 
 POLL_S = 0.05              # how often finished submissions are collected
 NBGRADER_SUBMITTED = "submitted"     # nbgrader's submitted/<student>/<assignment>/...
@@ -30,7 +31,7 @@ class Item:
     student: str = None
     sub: submissions.Submission = None
     assignment: str = None        # the assignment it is graded as
-    key: str = None               # its results' key in the store (see autograder.store)
+    key: str = None               # its results' key in the store (see autograder.judge.store)
     report: SubmissionReport = None   # once known: an error entry, reused, or graded
     reused: bool = False
     rel: str = None               # its path below the batch's folder: its store rows

@@ -23,8 +23,8 @@ import sqlite3
 import time
 import tokenize
 
-from .errors import StoreError
-from .runner import SubmissionReport, TestResult
+from ..errors import StoreError
+from ..runner import SubmissionReport, TestResult
 
 DEFAULT_NAME = "autograder-results.sqlite"
 SCHEMA = 1                 # PRAGMA user_version of a store this code writes
@@ -72,8 +72,8 @@ def code_key(source):
     compiles it: as written, else with IPython magics stripped), without comments,
     blank lines or layout; where it does not parse, its tokens without comments; else
     the text itself."""
-    from .structure import _PARSE_LOCK
-    from .worker import strip_magics
+    from ..structure import _PARSE_LOCK
+    from ..worker import strip_magics
 
     for text in (source, strip_magics(source)):
         try:

@@ -2,8 +2,8 @@
 
 ``python -m autograder release`` writes ``assignments/checks/``, a pip-installable
 package (import name ``autograder``) holding only what a student's kernel needs: the
-modules in ``KIT`` (check cells, the in-kernel runner, comparison and gradient-check
-helpers, the data loaders) and the check modules, in which every region between
+top-level modules of ``autograder`` (check cells, the in-kernel runner, comparison and
+gradient-check helpers, the data loaders; never ``autograder/judge``) and the check modules, in which every region between
 ``# BEGIN HIDDEN TESTS`` and ``# END HIDDEN TESTS`` is removed (the hidden tests and
 the reference imports they use), plus the expected values of the visible checks,
 recorded by running them against the reference (``autograder.expected``).  So the
@@ -16,23 +16,27 @@ import os
 import re
 import shutil
 
-from . import expected, registry, runner
-from .errors import AutograderError
+from .. import expected, registry, runner
+from ..errors import AutograderError
 
-PACKAGE = os.path.dirname(os.path.abspath(__file__))
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # autograder/
 ROOT = os.path.dirname(PACKAGE)
 DEFAULT_DEST = os.path.join(ROOT, "assignments", "checks")
 DISTRIBUTION = "dl-assignment-checks"
 BEGIN, END = "# BEGIN HIDDEN TESTS", "# END HIDDEN TESTS"
-# What a student's kernel runs: check cells (notebook), visible checks on live functions
-# (local, runner, context, worker's call protocol), comparison and gradient checks, the
-# data loaders, the recorded values (expected).  The engine (the isolated judge:
-# sandbox, submission loading, batches, store, cluster pools, CLI, reports, this build
-# tool) stays on the instructor's and CI's side.
-KIT = ("__init__.py", "carry.py", "cases.py", "compare.py", "config.py", "context.py",
-       "data.py", "errors.py", "expected.py", "gradcheck.py", "layercheck.py", "local.py",
-       "notebook.py", "registry.py", "runner.py", "structure.py", "warmup.py",
-       "worker.py")
+# What ships is the folder layout: autograder/ itself (check cells, the in-kernel runner,
+# comparison and gradient checks, the data loaders, the recorded values) and
+# autograder/checks/ with its hidden regions removed.  autograder/judge/ (the isolated
+# judge: sandbox, submission loading, batches, store, cluster pools, CLI, reports, this
+# build tool) never ships; neither does the engine's __main__ (the kit gets KIT_MAIN).
+
+
+def kit_modules():
+    """The top-level modules of ``autograder`` that a student's kernel gets."""
+    return sorted(name for name in os.listdir(PACKAGE)
+                  if name.endswith(".py") and name != "__main__.py")
+
+
 KIT_MAIN = '''"""The student's copy of the checks has no command line: grading is the instructor's."""
 import sys
 
@@ -104,8 +108,8 @@ def strip_hidden(text, name="<module>"):
 def record_expected():
     """Run every assignment's visible tests against the reference, in this process,
     recording each expected value they ask for: {assignment: {test: [entries]}}."""
-    from .local import LocalWorker
-    from .structure import Source
+    from ..local import LocalWorker
+    from ..structure import Source
 
     options = runner.Options(hidden=False)
     with expected.record() as values:
@@ -132,7 +136,7 @@ def build(dest=DEFAULT_DEST):
     for folder in ("", "checks"):
         os.makedirs(os.path.join(target, folder), exist_ok=True)
         for name in sorted(os.listdir(os.path.join(PACKAGE, folder))):
-            if not name.endswith(".py") or (folder == "" and name not in KIT):
+            if not name.endswith(".py") or (folder == "" and name not in kit_modules()):
                 continue
             with open(os.path.join(PACKAGE, folder, name)) as f:
                 text = strip_hidden(f.read(), os.path.join(folder, name))

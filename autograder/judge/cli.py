@@ -9,8 +9,9 @@ import sys
 import tempfile
 import threading
 
-from . import batch, config, pools, processes, registry, report, runner, store
-from .errors import AutograderError, UsageError
+from .. import config, registry, runner
+from . import batch, pools, processes, report, store
+from ..errors import AutograderError, UsageError
 from .progress import Progress
 
 
@@ -85,7 +86,7 @@ def main(argv=None):
 
 
 def grade(args):
-    """Check every option, then plan, reuse and grade (``autograder.batch``), then
+    """Check every option, then plan, reuse and grade (``autograder.judge.batch``), then
     report.  A folder is a batch: its results go to the store as they finish, its
     progress and summary to stderr; Ctrl-C (or SIGTERM) stops it keeping them."""
     folder = os.path.isdir(args.submission)

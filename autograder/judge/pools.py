@@ -13,8 +13,9 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
-from . import processes, runner, store
-from .errors import ClusterError
+from .. import runner
+from . import processes, store
+from ..errors import ClusterError
 from .submission import Submission, files_cell
 
 CONNECT_TIMEOUT_S = 10     # reaching the scheduler, and waiting for a first worker
