@@ -64,11 +64,25 @@ def processes_with(marker):
     return found
 
 
+_BEFORE = set()     # this process's children when the running test began
+
+
+@pytest.fixture(autouse=True)
+def children_before():
+    """What the test process ran before this test (another test file's Dask cluster
+    leaves multiprocessing's resource tracker, a child for life) is not this test's
+    leftover; anything new is."""
+    _BEFORE.clear()
+    _BEFORE.update(wire.children_of(os.getpid()))
+    yield
+
+
 def assert_nothing_left(*markers):
-    """No child of this process (workers, supervisors) and no process with a marker."""
+    """No new child of this process (workers, supervisors) and no process with a
+    marker."""
     deadline = time.monotonic() + 2
     while True:
-        children = wire.children_of(os.getpid())
+        children = sorted(set(wire.children_of(os.getpid())) - _BEFORE)
         left = {m: processes_with(m) for m in markers}
         if not children and not any(left.values()):
             return
