@@ -260,10 +260,11 @@ def result_of(cell):
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_nbgrader_autograde(course, assignment):
-    """A real nbgrader course: the solution notebook gets full marks, the untouched
-    release gets 0, the release with only its first function solved gets that
-    function's cell in full and 0 elsewhere (partial credit is the number each grade
-    cell's check returns), and the autograded solution has no error output."""
+    """A real nbgrader course: the solution notebook gets full marks, the release with
+    only its first function solved gets that function's cell in full and 0 in every
+    other (untouched) cell (partial credit is the number each grade cell's check
+    returns), and the autograded solution has no error output.  (The untouched release
+    as a whole scores 0 in test_released_stubs_score_zero_with_errors.)"""
     from nbgrader.api import Gradebook
 
     course = course(assignment)
@@ -274,7 +275,7 @@ def test_nbgrader_autograde(course, assignment):
     first_id = nbgrader_meta(first)["grade_id"]
     first.source = next(c.source for c in read(solution_path(assignment)).cells
                         if nbgrader_meta(c).get("grade_id") == first_id)
-    for student, source in (("student1", solution_path(assignment)), ("student2", release),
+    for student, source in (("student1", solution_path(assignment)),
                             ("student3", one_solved)):
         folder = os.path.join(course, "submitted", student, assignment)
         os.makedirs(folder)
@@ -296,15 +297,16 @@ def test_nbgrader_autograde(course, assignment):
     assert expected == registry.load(assignment).max_score
     with Gradebook("sqlite:///%s" % os.path.join(course, "gradebook.db")) as gb:
         full = gb.find_submission(assignment, "student1")
-        empty = gb.find_submission(assignment, "student2")
+        part = gb.find_submission(assignment, "student3")
         scores = {"student1": (full.score, full.max_score),
-                  "student2": (empty.score, empty.max_score)}
+                  "student3": (part.score, part.max_score)}
         failed_cells = [g.name for g in gb.find_submission_notebook(
             assignment, assignment, "student1").grades
             if g.score != g.max_score]
         partial = {g.name: g.score for g in gb.find_submission_notebook(
             assignment, assignment, "student3").grades}
-    assert scores == {"student1": (expected, expected), "student2": (0.0, expected)}, failed_cells
+    assert scores == {"student1": (expected, expected),
+                      "student3": (points["check_" + first_id], expected)}, failed_cells
     assert partial == {cell: points[cell] if cell == "check_" + first_id else 0.0
                        for cell in points}
 
