@@ -1,21 +1,20 @@
-"""How the suite shares two CPU cores (``pytest -n 2``; ``--dist loadgroup`` is in
-pyproject.toml).
+"""How the suite shares two CPU cores (``pytest -n 2``).
 
-* Tests that use an expensive module fixture (a student's virtual environment, the
-  nbgrader courses, a class graded once, a Dask cluster, a release build) stay on one
-  worker, so the fixture is built once, not once per worker.
-* The long tests (marked ``slow``) start first, so the run does not end with one worker
-  still busy on them while the other has nothing left to do.
+* The long tests (marked ``slow``) start first, so the run does not end with one
+  worker still busy on them while the other has nothing left to do.
+* One BLAS/OpenMP thread per process (the grader's own worker processes already run
+  so): two test workers, each running a kernel or a judge, on two cores, would
+  otherwise each spin two threads and slow every heavy test down two- to threefold.
+  Set the variables yourself to override.
+* Expensive fixtures (the student's virtual environment, the nbgrader courses, a
+  release build) are session-scoped, so moving between test files does not rebuild
+  them; the student's environment is built once per run for all workers.
 """
-import pytest
+import os
 
-SHARED_FIXTURES = ("student_python", "course", "fresh_build", "cluster", "mixed",
-                   "gradebook", "uninterrupted")
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        shared = [name for name in SHARED_FIXTURES if name in item.fixturenames]
-        if shared:
-            item.add_marker(pytest.mark.xdist_group("%s:%s" % (item.path.stem, shared[0])))
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)   # stable

@@ -127,11 +127,11 @@ def make_courses(roots):
     return roots
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def course(tmp_path_factory):
     """``course(assignment)``: the scratch course of that assignment; every assignment's
-    is made at the first call, once per module (the sync test reads its release, the
-    autograde test grades in it)."""
+    is made at the first call, once per test process (the sync test reads its release,
+    the autograde test grades in it)."""
     made = {}
 
     def get(assignment):

@@ -48,7 +48,7 @@ def test_strip_hidden_refuses_what_would_leak_or_break(text, message):
         release.strip_hidden(text, "checks/x.py")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fresh_build(tmp_path_factory):
     return release.build(str(tmp_path_factory.mktemp("release") / "assignments" / "checks"))
 

@@ -3,6 +3,7 @@ README's "For students" section installs (the released checks package; a kernel 
 notebooks), the released folders copied elsewhere, each notebook run top to bottom
 with the solutions typed in: every visible check passes, at once, and nothing of the
 answer key is there."""
+import fcntl
 import json
 import os
 import shutil
@@ -26,13 +27,30 @@ CHECKS = os.path.join(ROOT, "assignments", "checks")
 STUDENT_INSTALL = [CHECKS, "ipykernel", "nbclient", "torch==2.13.0"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def student_python(tmp_path_factory):
-    venv = tmp_path_factory.mktemp("student") / "venv"
+    """The student's virtual environment, built once per run and shared by the test
+    workers (the first to get the lock builds it, the others wait for it)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent                     # the run's folder, above each worker's
+    venv = root / "student-venv"
+    python = str(venv / "bin" / "python")
+    with open(root / "student-venv.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (venv / "ready").exists():
+            _build_student_venv(venv, root / "student-release")
+            (venv / "ready").touch()
+    return python
+
+
+def _build_student_venv(venv, scratch):
+    shutil.rmtree(venv, ignore_errors=True)    # a build that failed half way
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
-    # Built from a copy: pip builds in the source folder, and test workers run at once.
-    checks = str(tmp_path_factory.mktemp("release") / "checks")
+    # Built from a copy: pip builds in the source folder.
+    checks = str(scratch / "checks")
+    shutil.rmtree(checks, ignore_errors=True)
     shutil.copytree(CHECKS, checks)
     install = [checks if item == CHECKS else item for item in STUDENT_INSTALL]
     # --no-compile: the kernels write the bytecode of what they import (see _in_venv),
@@ -44,7 +62,6 @@ def student_python(tmp_path_factory):
     subprocess.run([python, "-c", "import compileall, os, sysconfig; compileall.compile_dir("
                     "os.path.join(sysconfig.get_paths()['purelib'], 'autograder'), quiet=1)"],
                    check=True, timeout=120)
-    return python
 
 
 def _in_venv(python, code, *args, cwd=None, timeout=900):
