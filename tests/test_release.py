@@ -355,16 +355,20 @@ def test_visible_checks_pass_on_correct_answers_without_the_reference():
 
 
 def _other_simd_path():
-    """The environment that switches NumPy off every SIMD target it dispatches to on
-    this CPU (``NPY_DISABLE_CPU_FEATURES``): ``10.0 ** x`` and ``np.exp`` then round
+    """An environment in which NumPy takes another SIMD path than in this process: every
+    SIMD target it dispatches to on this CPU switched off (``NPY_DISABLE_CPU_FEATURES``)
+    or, when this process already runs with some switched off (the suite run as on an
+    older CPU), all of them back on.  ``10.0 ** x`` and ``np.exp`` then round
     differently in their last bits, as on another machine.  None where NumPy dispatches
     to nothing beyond its baseline here."""
+    env = {k: v for k, v in os.environ.items() if k != "NPY_DISABLE_CPU_FEATURES"}
+    if os.environ.get("NPY_DISABLE_CPU_FEATURES", "").strip():
+        return env
     from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
     switched = [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
     if not switched:
         return None
-    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=" ".join(switched))
-    return env
+    return dict(env, NPY_DISABLE_CPU_FEATURES=" ".join(switched))
 
 
 def test_the_other_simd_path_is_really_another():
