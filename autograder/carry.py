@@ -20,11 +20,14 @@ import os
 import re
 import symtable
 
+from .errors import AutograderError
+
 __all__ = ["CarryError", "load_functions"]
 
 
-class CarryError(Exception):
-    """A one-line reason the functions could not be loaded."""
+class CarryError(AutograderError):
+    """A one-line reason the functions could not be loaded (a notebook shows just the
+    line, no traceback)."""
 
 
 _MAGIC = re.compile(r"^\s*[%!]")

@@ -9,6 +9,10 @@ code must never swallow derive from ``BaseException`` (as pytest's outcomes do).
 class AutograderError(Exception):
     """Base class: a problem the grader can explain in one line."""
 
+    def _render_traceback_(self):
+        """What IPython (a notebook's kernel) shows instead of a traceback: the line."""
+        return ["%s: %s" % (type(self).__name__, self)]
+
 
 class UsageError(AutograderError):
     """Fires when the command line or an API call is malformed (unknown assignment,
