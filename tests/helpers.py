@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 from autograder import runner
+from autograder.judge import grading
 from autograder.judge.submission import Submission
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -24,7 +25,7 @@ def grade_source(source, assignment, only=(), **options):
     sub = Submission("<test>", [{"source": textwrap.dedent(source), "label": "cell 1"}],
                      assignment)
     opts = runner.Options(assignment=assignment, only=tuple(only), **options)
-    report = runner.grade_submission(sub, opts)
+    report = grading.grade_submission(sub, opts)
     return {r.name: r for r in report.results}, report
 
 

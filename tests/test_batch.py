@@ -393,6 +393,24 @@ def test_the_folder_names_the_assignment(tmp_path):
          "conv_v1.ipynb), none named conv.ipynb")]
 
 
+def test_a_flat_folders_hint_grades_that_file_on_its_own(tmp_path):
+    """Item 6 in a flat folder (no student folders): a file whose name says knn but
+    whose code is conv's is not graded, and its hint is to grade that one file with
+    --assignment, never the batch (where it would apply to every file)."""
+    folder = make_class(tmp_path, {"knn.py": solution_source("conv"),
+                                   "a.py": solution_source("knn")})
+    proc = run_cli("grade", ".", "--format", "csv", cwd=str(folder))
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(proc.stdout))}
+    assert (rows["a"]["score"], rows["a"]["status"]) == (
+        "%g" % registry.load("knn").max_score, "graded")
+    note = rows["knn"]["note"]
+    assert (rows["knn"]["score"], rows["knn"]["status"]) == ("0", "not graded")
+    assert note.startswith("this submission defines none of knn's functions but ")
+    assert note.endswith(": not graded as knn; if it is a conv submission, grade this file "
+                         "on its own (--assignment conv)"), note
+
+
 def test_a_comment_edit_or_a_moved_course_keeps_the_result(tmp_path):
     """Item 5: the store's key is the code as Python reads it (comments and blank
     lines do not count) and its path below the batch's folder (the course may move);

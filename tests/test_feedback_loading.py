@@ -6,7 +6,7 @@ import json
 import textwrap
 
 from autograder import registry, runner
-from autograder.judge import report, submission
+from autograder.judge import grading, report, submission
 from autograder.judge.submission import Submission
 from tests.helpers import cli_json, grade_source, run_cli, solution_source
 
@@ -24,7 +24,7 @@ def grade_cells(sources, assignment="knn", only=("predict_labels",)):
     """Grade notebook-like cells labelled "cell 1", "cell 2", ...; {name: result}, report."""
     sub = Submission("<test>", [{"source": textwrap.dedent(s), "label": "cell %d" % i}
                                 for i, s in enumerate(sources, start=1)], assignment)
-    rep = runner.grade_submission(sub, runner.Options(assignment=assignment, only=only))
+    rep = grading.grade_submission(sub, runner.Options(assignment=assignment, only=only))
     return {r.name: r for r in rep.results}, rep
 
 
@@ -205,7 +205,7 @@ def test_the_wrong_assignment_in_json_keeps_every_test(tmp_path):
 
 def test_the_wrong_assignment_is_not_claimed_without_another_assignments_functions():
     sub = Submission("<test>", [{"source": "x = 1\n", "label": "cell 1"}], "knn")
-    assert runner.wrong_assignment(sub.source, registry.load("knn")) is None
+    assert grading.wrong_assignment(sub.source, registry.load("knn")) is None
     results, rep = grade_source("x = 1\n", "knn", only=("predict_labels",))
     assert rep.problem is None
     assert feedback_of(results, "predict_labels") == {MISSING}
@@ -215,6 +215,6 @@ def test_the_wrong_assignment_is_not_claimed_without_another_assignments_functio
 def test_one_function_of_another_assignment_is_named():
     source = "def relu_forward(x):\n    return x, x\n"
     sub = Submission("<test>", [{"source": source, "label": "cell 1"}], "knn")
-    assert runner.wrong_assignment(sub.source, registry.load("knn")) == (
+    assert grading.wrong_assignment(sub.source, registry.load("knn")) == (
         "this submission defines none of knn's functions but 1 of backprop's "
         "(relu_forward): grade it with --assignment backprop")

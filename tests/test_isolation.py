@@ -10,7 +10,7 @@ Most attacks are graded in-process (``grade_source``: the judge is this pytest
 process, the student code runs in the real isolated worker); the ones about the
 report, stdout and exit status go through the CLI (``run_cli``).
 
-Residual gaps (not tested, see ``autograder/worker.py``):
+Residual gaps (not tested, see ``autograder/judge/worker_process.py``):
 * Without Landlock (Linux < 5.13, or a seccomp filter that blocks it) the worker is
   kept from the project's files only by an import blocker and an audit hook on
   ``open``: ``ctypes``, ``os.open`` through a libc call, or a subprocess (``cat
@@ -31,8 +31,8 @@ import time
 import pytest
 
 from autograder import registry, runner
-from autograder.judge import sandbox
-from autograder import worker as wire
+from autograder.judge import grading, sandbox
+from autograder.judge import worker_process
 from autograder.judge.sandbox import Worker
 from autograder.judge.submission import Submission
 from tests.helpers import ROOT, grade_source, run_cli, solution_source, with_replacement
@@ -73,7 +73,7 @@ def children_before():
     leaves multiprocessing's resource tracker, a child for life) is not this test's
     leftover; anything new is."""
     _BEFORE.clear()
-    _BEFORE.update(wire.children_of(os.getpid()))
+    _BEFORE.update(worker_process.children_of(os.getpid()))
     yield
 
 
@@ -82,7 +82,7 @@ def assert_nothing_left(*markers):
     marker."""
     deadline = time.monotonic() + 2
     while True:
-        children = sorted(set(wire.children_of(os.getpid())) - _BEFORE)
+        children = sorted(set(worker_process.children_of(os.getpid())) - _BEFORE)
         left = {m: processes_with(m) for m in markers}
         if not children and not any(left.values()):
             return
@@ -133,7 +133,7 @@ def solution_functions():
 def grade_cells(cells, **options):
     sub = Submission("<test>", [{"source": src, "label": "cell %d" % (i + 1)}
                                 for i, src in enumerate(cells)], "knn")
-    report = runner.grade_submission(sub, runner.Options(assignment="knn", **options))
+    report = grading.grade_submission(sub, runner.Options(assignment="knn", **options))
     return {r.name: r for r in report.results}, report
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from autograder import notebook, registry
+from autograder.judge import check_cells
 
 from .test_notebooks import (ASSIGNMENTS, KERNEL_TIMEOUT, check_head, nbgrader_meta, read,
                              release_path, result_of, solution_path, stdout_of, tool_env)
@@ -206,12 +207,12 @@ def test_autograde_points_come_from_the_judge_not_the_kernel(monkeypatch):
     from autograder.judge import nbgrader_judge
 
     calls = []
-    judge = notebook._judge
+    judge = check_cells.run_judge
 
     def counting(*args, **kwargs):
         calls.append(args)
         return judge(*args, **kwargs)
-    monkeypatch.setattr(notebook, "_judge", counting)
+    monkeypatch.setattr(check_cells, "run_judge", counting)
     spec = registry.load("knn")
     for path, solved in ((release_path("knn"), False), (solution_path("knn"), True)):
         nb, resources = forged(path), {}

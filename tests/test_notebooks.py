@@ -337,11 +337,12 @@ def test_nbgrader_autograde(course, assignment):
 
 FORGE = """
 import autograder.notebook as _nb
-_real = _nb.function_report
+import autograder.judge.check_cells as _cc
+_real = _cc.function_report
 def _forged(report, function):
     part = _real(report, function)
     return dict(part, score=part["max_score"])
-_nb.function_report = _forged
+_cc.function_report = _forged
 _nb.check = lambda function, *a, **k: float(_nb.worth(function))
 """
 

@@ -130,6 +130,15 @@ def test_the_kit_is_what_a_kernel_needs_and_not_the_engine(fresh_build):
     for engine in ("sandbox.py", "batch.py", "cli.py", "store.py", "release.py"):
         assert os.path.exists(os.path.join(ROOT, "autograder", "judge", engine))
         assert not os.path.exists(os.path.join(fresh_build, "autograder", engine))
+    # Nor the engine's code under another name: the isolated process's confinement and
+    # supervisor, the grading loop, the instructor's judge call.
+    engine = {name for module in ("worker_process", "grading", "check_cells")
+              for name in _top_level_names(os.path.join(ROOT, "autograder", "judge",
+                                                        module + ".py"))}
+    assert {"confine", "main", "grade_submission", "run_judge"} <= engine
+    for module in release.kit_modules():
+        kit = _top_level_names(os.path.join(fresh_build, "autograder", module))
+        assert kit & engine == set(), module
     main = subprocess.run([sys.executable, "-I", "-c", "import runpy, sys; "
                            "sys.path.insert(0, sys.argv[1]); "
                            "runpy.run_module('autograder', run_name='__main__')",
@@ -137,6 +146,14 @@ def test_the_kit_is_what_a_kernel_needs_and_not_the_engine(fresh_build):
                           timeout=60, cwd=str(os.path.dirname(ROOT)))
     assert main.returncode == 2 and main.stdout == ""
     assert main.stderr.count("\n") == 1 and "student's copy of the checks" in main.stderr
+
+
+def _top_level_names(path):
+    """The functions and classes a module defines at its top level."""
+    with open(path) as f:
+        tree = ast.parse(f.read())
+    return {node.name for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
 
 
 def _reference_bodies(assignments):

@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from autograder import notebook, registry
+from autograder.judge import check_cells
 from tests.helpers import ROOT, cli_json
 from tests.test_notebooks import (ASSIGNMENTS, LOADS, grade_cells, nbgrader_meta, read,
                                   release_path, solution_path)
@@ -174,6 +175,6 @@ def test_a_wrong_answer_gets_the_judges_visible_feedback(student_python, tmp_pat
                 if nbgrader_meta(c)["grade_id"] == "check_predict_labels")
     judge = cli_json("grade", path, "--visible-only", "--only", "predict_labels")
     assert judge["score"] < judge["max_score"]
-    part = notebook.function_report(judge, "predict_labels")
+    part = check_cells.function_report(judge, "predict_labels")
     worth = nbgrader_meta(cell)["points"]
     assert _stdout(cell).rstrip("\n") == notebook.summary("predict_labels", part, worth)

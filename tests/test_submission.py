@@ -4,7 +4,7 @@ import json
 import pytest
 
 from autograder import runner
-from autograder.judge import submission
+from autograder.judge import grading, submission
 from autograder.errors import SubmissionError
 
 
@@ -69,10 +69,10 @@ def test_missing_and_wrong_kind_of_file(tmp_path):
 def test_assignment_inferred_from_definitions(tmp_path):
     path = tmp_path / "mine.py"
     path.write_text("def svm_loss_naive(W, X, y, reg):\n    pass\n")
-    assert runner.infer_assignment(submission.read(str(path))) == "linear_classifiers"
+    assert grading.infer_assignment(submission.read(str(path))) == "linear_classifiers"
     path.write_text("x = 1\n")
     with pytest.raises(SubmissionError, match="cannot tell which assignment"):
-        runner.infer_assignment(submission.read(str(path)))
+        grading.infer_assignment(submission.read(str(path)))
 
 
 def test_percent_continuation_line_is_code_not_a_magic():
@@ -103,7 +103,7 @@ def test_a_time_cell_magic_keeps_its_definitions_and_loop_checks_see_them():
 
     sub = Submission("<test>", [{"source": c, "label": "cell %d" % (i + 1)}
                                 for i, c in enumerate(sub_cells)], "knn")
-    report = runner.grade_submission(sub, runner.Options(
+    report = grading.grade_submission(sub, runner.Options(
         assignment="knn", only=("compute_distances_no_loops",)))
     assert report.load_errors == []
     assert report.score == report.max_score, [(r.name, r.feedback) for r in report.results]

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, replace
 
 from .. import registry, runner
-from . import pools, store, submission as submissions
+from . import grading, pools, store, submission as submissions
 from ..errors import ClusterError, SubmissionError, UsageError
 from ..runner import SubmissionReport, TestResult
 
@@ -97,7 +97,7 @@ def _single(path, options, strict):
     item = Item(path, rel=os.path.basename(path))
     try:
         item.sub = submissions.read(path)
-        item.assignment = runner.infer_assignment(item.sub, options.assignment)
+        item.assignment = grading.infer_assignment(item.sub, options.assignment)
         runner.select_tests(registry.load(item.assignment), options.only, options.hidden)
     except (SubmissionError, UsageError) as exc:
         if strict:
@@ -138,7 +138,7 @@ def _read(item, options, folder, files=None):
     assignment = options.assignment or _known(folder) or declared
     if assignment is None:
         try:
-            assignment = runner.infer_assignment(item.sub)
+            assignment = grading.infer_assignment(item.sub)
         except SubmissionError:
             item.report = _entry(item, None, options, error=(
                 "cannot tell which assignment this is: put it in %s or set its notebook's "
@@ -315,9 +315,15 @@ WRONG_ASSIGNMENT_HINT = re.compile(r": grade it with --assignment (\w+)$")
 
 def _batch_hint(problem, item):
     """The runner's hint for one file ("grade it with --assignment X") made one for a
-    batch, where --assignment would apply to every file: where to put the file."""
-    if not problem or item.home is None:
+    batch, where --assignment would apply to every file: where to put the file (in a
+    student's folder), or to grade that file on its own (a file of a flat folder)."""
+    if not problem:
         return problem
+    if item.home is None:
+        return WRONG_ASSIGNMENT_HINT.sub(
+            lambda m: ": not graded as %s; if it is a %s submission, grade this file on its "
+                      "own (--assignment %s)" % (item.assignment, m.group(1), m.group(1)),
+            problem)
     return WRONG_ASSIGNMENT_HINT.sub(
         lambda m: ": not graded as %s; if it is %s's %s submission, put it in %s" % (
             item.assignment, item.student or "the student", m.group(1),

@@ -26,6 +26,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
 from .. import notebook, registry
+from . import check_cells
 from ..errors import UsageError
 
 KEY = "autograder_judge"                 # resources key: {assignment: report or reason}
@@ -56,7 +57,7 @@ def judge_reports(nb):
         with tempfile.TemporaryDirectory(prefix="autograder-autograde-") as tmp:
             path = os.path.join(tmp, "%s.ipynb" % assignment)
             nbformat.write(nb, path)
-            reports[assignment] = notebook._judge(path, assignment, [], None, tmp)
+            reports[assignment] = check_cells.run_judge(path, assignment, [], None, tmp)
     return reports
 
 
@@ -66,7 +67,7 @@ def judge_outputs(function, reports, execution_count=None):
     if isinstance(report, str):
         text, score = "Could not grade %s: %s" % (function, report), 0.0
     else:
-        part = notebook.function_report(report, function)
+        part = check_cells.function_report(report, function)
         text = notebook.summary(function, part, notebook.worth(function))
         score = float(part["score"])
     return [nbformat.v4.new_output("stream", name="stdout", text=text + "\n"),

@@ -1,7 +1,7 @@
 """Where a batch's submissions are graded: threads of this process (``LocalPool``), or
 the workers of a Dask distributed cluster (``DaskPool``).  Both run ``grade_task``,
 which grades one submission exactly as a single-file run does (one isolated worker
-process per submission, ``runner.grade_submission``) and returns plain JSON-able
+process per submission, ``grading.grade_submission``) and returns plain JSON-able
 data, so a result is the same wherever it was computed."""
 import base64
 import os
@@ -14,7 +14,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 from .. import runner
-from . import processes, store
+from . import grading, processes, store
 from ..errors import ClusterError
 from .submission import Submission, files_cell
 
@@ -44,7 +44,7 @@ def grade_task(task):
     cells = ([files_cell(files)] if files else []) + task["cells"]
     sub = Submission(task["path"], cells, task["assignment"], files or None)
     try:
-        report = runner.grade_submission(sub, runner.Options(**task["options"]))
+        report = grading.grade_submission(sub, runner.Options(**task["options"]))
     except Exception as exc:  # noqa: BLE001 - one submission must not stop the batch
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return {"error": "internal error while grading (not the submission's fault; "

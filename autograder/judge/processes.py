@@ -5,15 +5,16 @@ own token scan still applies)."""
 import os
 import signal
 
-from .. import worker as wire
 from .sandbox import WORKER_PATH
+from .worker_process import PR_SET_CHILD_SUBREAPER, children_of
+
 
 def become_subreaper():
     """Orphans of student processes re-parent to this process, so none outlives
     grading (``kill_children`` then ends them)."""
     try:
         import ctypes
-        ctypes.CDLL(None).prctl(wire.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except Exception:  # noqa: BLE001 - not Linux: the token scan still applies
         pass
 
@@ -21,7 +22,7 @@ def become_subreaper():
 def children():
     """Pids of this process's children (of every thread: a grading thread's worker
     supervisor is that thread's child)."""
-    return set(wire.children_of(os.getpid()))
+    return set(children_of(os.getpid()))
 
 
 def kill_children(only=None):

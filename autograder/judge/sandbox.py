@@ -5,7 +5,7 @@ requests down a pipe and gets plain data back (``autograder.worker`` wire format
 Limits: a wall-clock deadline per request, a memory limit (RLIMIT_DATA, plus a watch
 on resident anonymous and shared memory, which RLIMIT_DATA does not see), no core
 dumps, bounded file writes, output truncated; every process the submission started
-is killed (the worker's supervisor is a subreaper, see ``autograder.worker``); the
+is killed (the worker's supervisor is a subreaper, see ``autograder.judge.worker_process``); the
 worker cannot read the project checkout nor write outside its scratch folder
 (Landlock, where the kernel has it).
 
@@ -29,10 +29,12 @@ import uuid
 
 from .. import config
 from .. import worker as wire
+from . import worker_process
 from ..errors import WorkerLost
 
 PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # autograder/
-WORKER_PATH = os.path.join(PACKAGE, "worker.py")
+PROJECT = os.path.dirname(PACKAGE)         # the checkout, or site-packages when installed
+WORKER_PATH = os.path.abspath(worker_process.__file__)
 TOKEN_VAR = "AUTOGRADER_SANDBOX"
 
 
@@ -48,7 +50,7 @@ def _site_dirs():
     dirs = list(site.getsitepackages())
     if site.ENABLE_USER_SITE and site.getusersitepackages():
         dirs.append(site.getusersitepackages())
-    project = os.path.dirname(os.path.dirname(WORKER_PATH))
+    project = PROJECT
     return [d for d in dirs if os.path.isdir(d) and os.path.abspath(d) != project]
 
 
@@ -57,7 +59,7 @@ def protected_paths():
     hidden checks, solution notebooks, tests) and, wherever they are installed, the
     ``autograder`` and ``reference`` packages."""
     paths = set()
-    project = os.path.dirname(os.path.dirname(WORKER_PATH))
+    project = PROJECT
     sites = {os.path.realpath(d) for d in site.getsitepackages() + _site_dirs()}
     python = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
     if (os.path.isdir(os.path.join(project, "reference")) and
@@ -365,7 +367,7 @@ class Worker:
         """Kill the worker when one of its processes holds far more resident memory
         than the limit (shared mappings and /dev/shm escape RLIMIT_DATA)."""
         limit = self.memory_mb + MEMORY_HEADROOM_MB
-        for pid in [self.proc.pid] + wire.descendants_of(self.proc.pid):
+        for pid in [self.proc.pid] + worker_process.descendants_of(self.proc.pid):
             used = resident_mb(pid)
             if used > limit:
                 self.stop()

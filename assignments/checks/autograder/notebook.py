@@ -19,16 +19,11 @@ Feedback goes to stdout only (nbgrader zeroes a cell that writes to stderr), out
 function's full worth (its grade cell's ``points``).  Hidden tests' feedback never
 shows the inputs of their generated cases.
 """
-import json
 import os
 import re
-import subprocess
 import sys
-import tempfile
 
 from . import expected, registry
-
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def assignment_of(function):
@@ -81,11 +76,13 @@ def check(function, hidden=None, cells=None, timeout=None, namespace=None):
         print("%s: graded by the isolated judge, whose points replace this cell's output "
               "(autograder.judge.nbgrader_judge)" % function)
         return 0.0
-    report = _grade_cells(function, assignment, cells, grading, timeout)
+    from .judge import check_cells      # the instructor's copy only: the kit has no judge
+
+    report = check_cells.grade_cells(function, assignment, cells, grading, timeout)
     if isinstance(report, str):
         print("Could not grade %s: %s" % (function, report))
         return 0.0 if grading else None
-    part = function_report(report, function)
+    part = check_cells.function_report(report, function)
     print(summary(function, part, worth(function)))
     return float(part["score"]) if grading else None
 
@@ -105,42 +102,6 @@ def _check_here(function, namespace, cells, timeout):
                        "hidden": r.hidden} for r in report.results]}
     print(summary(function, part, worth(function)))
     return None
-
-
-def _grade_cells(function, assignment, cells, grading, timeout):
-    """The judge's report on ``cells`` (default: the kernel's history) for one
-    function, or a one-line reason it could not grade."""
-    if cells is not None:
-        cells = [{"cell_type": "code", "source": src, "outputs": [], "execution_count": None,
-                  "metadata": {}} for src in cells]
-    else:
-        cells = executed_cells()
-    notebook = {"nbformat": 4, "nbformat_minor": 5, "cells": cells,
-                "metadata": {"autograder": {"assignment": assignment}}}
-    with tempfile.TemporaryDirectory(prefix="autograder-check-") as tmp:
-        path = os.path.join(tmp, "%s.ipynb" % assignment)
-        with open(path, "w") as f:
-            json.dump(notebook, f)
-        extra = ["--only", function] + ([] if grading else ["--visible-only"])
-        return _judge(path, assignment, extra, timeout, tmp)
-
-
-def _judge(path, assignment, extra, timeout, cwd):
-    command = [sys.executable, "-m", "autograder", "grade", path, "--assignment", assignment,
-               "--format", "json"] + extra + (["--timeout", str(timeout)] if timeout else [])
-    env = dict(os.environ)
-    env["PYTHONPATH"] = PROJECT_ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env)
-    if proc.returncode != 0:
-        return (proc.stderr.strip().splitlines() or ["exit status %d" % proc.returncode])[-1]
-    return json.loads(proc.stdout)
-
-
-def function_report(report, function):
-    """The part of a JSON report on one function."""
-    tests = [t for t in report["tests"] if t["function"] == function]
-    return {"score": sum(t["score"] for t in tests),
-            "max_score": sum(t["max_score"] for t in tests), "tests": tests}
 
 
 CASE = re.compile(r" \[case: [^\]]*\]$")
