@@ -236,7 +236,7 @@ def test_autograde_fails_closed_when_the_judge_cannot_grade(monkeypatch):
 
     from autograder.judge import nbgrader_judge
 
-    monkeypatch.setattr(notebook, "_judge", lambda *args: "the judge crashed")
+    monkeypatch.setattr(check_cells, "run_judge", lambda *args: "the judge crashed")
     nb, resources = nbgrader_judge.RecordJudgeGrades().preprocess(
         forged(solution_path("knn")), {})
     for cell in (c for c in nb.cells if nbgrader_meta(c).get("grade")):
@@ -249,7 +249,7 @@ def test_under_autograde_the_kernels_check_grades_nothing(monkeypatch):
     """The kernel ran the student's cells: its check() returns 0.0 (the judge's points
     replace it), so a forged autograder in the kernel has nothing to forge."""
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    monkeypatch.setattr(notebook, "_judge", lambda *args: pytest.fail("graded in the kernel"))
+    monkeypatch.setattr(check_cells, "run_judge", lambda *args: pytest.fail("graded in the kernel"))
     value, out = run_check(FUNCTION, cells=solved_cells())
     assert value == 0.0
     assert out.startswith("%s: graded by the isolated judge" % FUNCTION)

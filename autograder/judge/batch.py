@@ -38,6 +38,7 @@ class Item:
     options: runner.Options = None    # what it is graded with (its assignment, its --only)
     skipped: bool = False         # --only names none of its assignment's functions
     home: str = None              # its student's folder (``submitted/alice``), if any
+    alone: bool = False           # the command's one file (not a batch's)
 
 
 def layout(path, root=None):
@@ -94,7 +95,7 @@ def plan(target, options, strict=False):
 def _single(path, options, strict):
     """A file graded on its own (the command's one file): as before batches had
     folders, its assignment from --assignment, its metadata, its name or its code."""
-    item = Item(path, rel=os.path.basename(path))
+    item = Item(path, rel=os.path.basename(path), alone=True)
     try:
         item.sub = submissions.read(path)
         item.assignment = grading.infer_assignment(item.sub, options.assignment)
@@ -316,8 +317,9 @@ WRONG_ASSIGNMENT_HINT = re.compile(r": grade it with --assignment (\w+)$")
 def _batch_hint(problem, item):
     """The runner's hint for one file ("grade it with --assignment X") made one for a
     batch, where --assignment would apply to every file: where to put the file (in a
-    student's folder), or to grade that file on its own (a file of a flat folder)."""
-    if not problem:
+    student's folder), or to grade that file on its own (a file of a flat folder).  The
+    command's one file keeps the runner's hint."""
+    if not problem or item.alone:
         return problem
     if item.home is None:
         return WRONG_ASSIGNMENT_HINT.sub(
