@@ -57,7 +57,7 @@ class _BlockProjectImports:
         return None
 
 
-# ---------------------------------------------------------------- process tree (judge and supervisor)
+# ---------------------------------------------------------------- process tree (judge, supervisor)
 def children_of(pid):
     """Direct children of ``pid`` (from /proc; empty when it is gone)."""
     kids = []
