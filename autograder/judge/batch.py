@@ -321,15 +321,17 @@ def _batch_hint(problem, item):
     command's one file keeps the runner's hint."""
     if not problem or item.alone:
         return problem
-    if item.home is None:
-        return WRONG_ASSIGNMENT_HINT.sub(
-            lambda m: ": not graded as %s; if it is a %s submission, grade this file on its "
-                      "own (--assignment %s)" % (item.assignment, m.group(1), m.group(1)),
-            problem)
-    return WRONG_ASSIGNMENT_HINT.sub(
-        lambda m: ": not graded as %s; if it is %s's %s submission, put it in %s" % (
-            item.assignment, item.student or "the student", m.group(1),
-            _home_hint(item, m.group(1))), problem)
+
+    def hint(match):
+        other = match.group(1)
+        if item.home is None:
+            advice = "if it is a %s submission, grade this file on its own (--assignment %s)" % (
+                other, other)
+        else:
+            advice = "if it is %s's %s submission, put it in %s" % (
+                item.student or "the student", other, _home_hint(item, other))
+        return ": not graded as %s; %s" % (item.assignment, advice)
+    return WRONG_ASSIGNMENT_HINT.sub(hint, problem)
 
 
 def _home_hint(item, assignment):

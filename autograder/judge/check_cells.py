@@ -12,8 +12,7 @@ import sys
 import tempfile
 
 from .. import notebook
-
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from .sandbox import PROJECT
 
 
 def grade_cells(function, assignment, cells, grading, timeout):
@@ -40,7 +39,7 @@ def run_judge(path, assignment, extra, timeout, cwd):
     command = [sys.executable, "-m", "autograder", "grade", path, "--assignment", assignment,
                "--format", "json"] + extra + (["--timeout", str(timeout)] if timeout else [])
     env = dict(os.environ)
-    env["PYTHONPATH"] = PROJECT_ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = PROJECT + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env)
     if proc.returncode != 0:
         return (proc.stderr.strip().splitlines() or ["exit status %d" % proc.returncode])[-1]

@@ -12,6 +12,8 @@ from .sandbox import Worker
 
 
 def infer_assignment(sub, explicit=None):
+    """The assignment ``sub`` is graded as: ``explicit`` (--assignment), else the one
+    its metadata or file name declares, else the one whose functions it defines most."""
     ids = registry.ASSIGNMENT_MODULES
     if explicit:
         registry.load(explicit)          # validates the id
@@ -45,7 +47,6 @@ def wrong_assignment(source, assignment, shown=3):
                                          ", ..." if len(names) > shown else "", best))
 
 
-
 def grade_submission(sub, options):
     """Grade one Submission; never raises for anything the submission does."""
     started = time.monotonic()
@@ -74,5 +75,6 @@ def grade_submission(sub, options):
     finally:
         worker.stop()
     results = runner.apply_gates(tests, results)
-    return runner.SubmissionReport(sub.path, assignment.id, results, load_errors, worker.output(),
-                            time.monotonic() - started, problem=problem)
+    return runner.SubmissionReport(sub.path, assignment.id, results, load_errors,
+                                   worker.output(), time.monotonic() - started,
+                                   problem=problem)

@@ -5,9 +5,9 @@ requests down a pipe and gets plain data back (``autograder.worker`` wire format
 Limits: a wall-clock deadline per request, a memory limit (RLIMIT_DATA, plus a watch
 on resident anonymous and shared memory, which RLIMIT_DATA does not see), no core
 dumps, bounded file writes, output truncated; every process the submission started
-is killed (the worker's supervisor is a subreaper, see ``autograder.judge.worker_process``); the
-worker cannot read the project checkout nor write outside its scratch folder
-(Landlock, where the kernel has it).
+is killed (the worker's supervisor is a subreaper, see
+``autograder.judge.worker_process``); the worker cannot read the project checkout nor
+write outside its scratch folder (Landlock, where the kernel has it).
 
 Cells are loaded one at a time: a cell that kills the worker (``os._exit``, a
 segfault) or does not finish in time is skipped, the worker restarted without it,
@@ -50,8 +50,7 @@ def _site_dirs():
     dirs = list(site.getsitepackages())
     if site.ENABLE_USER_SITE and site.getusersitepackages():
         dirs.append(site.getusersitepackages())
-    project = PROJECT
-    return [d for d in dirs if os.path.isdir(d) and os.path.abspath(d) != project]
+    return [d for d in dirs if os.path.isdir(d) and os.path.abspath(d) != PROJECT]
 
 
 def protected_paths():
@@ -59,12 +58,11 @@ def protected_paths():
     hidden checks, solution notebooks, tests) and, wherever they are installed, the
     ``autograder`` and ``reference`` packages."""
     paths = set()
-    project = PROJECT
     sites = {os.path.realpath(d) for d in site.getsitepackages() + _site_dirs()}
     python = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
-    if (os.path.isdir(os.path.join(project, "reference")) and
-            os.path.realpath(project) not in sites | python | {"/"}):
-        paths.add(project)
+    if (os.path.isdir(os.path.join(PROJECT, "reference")) and
+            os.path.realpath(PROJECT) not in sites | python | {"/"}):
+        paths.add(PROJECT)
     for name in ("autograder", "reference"):
         try:
             spec = importlib.util.find_spec(name)
